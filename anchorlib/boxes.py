@@ -1,0 +1,127 @@
+"""Box formats, areas and intersection over union.
+
+All coordinates are continuous pixel coordinates: pixel ``k`` spans ``[k, k + 1)``, so a box
+``[x1, y1, x2, y2]`` has width ``x2 - x1`` (no "+1"). This is the convention of torchvision,
+detectron2, mmdetection (v2+) and keras-retinanet (since May 2020).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from ._checks import boxes_array
+
+__all__ = ["BOX_FORMATS", "box_convert", "box_area", "box_iou"]
+
+#: The box formats understood by :func:`box_convert`.
+BOX_FORMATS = ("xyxy", "xywh", "cxcywh")
+
+
+def _check_format(fmt: object, name: str) -> str:
+    if fmt not in BOX_FORMATS:
+        raise ValueError(f"{name} must be one of {BOX_FORMATS}, got {fmt!r}")
+    return fmt  # type: ignore[return-value]
+
+
+def box_convert(boxes: ArrayLike, in_fmt: str, out_fmt: str) -> np.ndarray:
+    """Convert ``(N, 4)`` boxes between ``"xyxy"``, ``"xywh"`` and ``"cxcywh"``.
+
+    Parameters
+    ----------
+    boxes : array_like, shape (N, 4)
+        Boxes in ``in_fmt``: ``xyxy`` is ``(x1, y1, x2, y2)``, ``xywh`` is ``(x1, y1, w, h)``,
+        ``cxcywh`` is ``(centre x, centre y, w, h)``.
+    in_fmt, out_fmt : str
+        One of :data:`BOX_FORMATS`.
+
+    Returns
+    -------
+    numpy.ndarray, shape (N, 4)
+        A new float64 array in ``out_fmt``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown format, a wrong shape, NaN/inf, ``x2 < x1`` (``xyxy``) or a negative
+        width or height (``xywh``, ``cxcywh``).
+
+    Examples
+    --------
+    >>> box_convert([[0, 0, 32, 16]], "xyxy", "cxcywh").tolist()
+    [[16.0, 8.0, 32.0, 16.0]]
+    """
+    in_fmt = _check_format(in_fmt, "in_fmt")
+    out_fmt = _check_format(out_fmt, "out_fmt")
+    array = boxes_array(boxes, "boxes", fmt=in_fmt)
+    a, b, c, d = array.T
+    if in_fmt == "xyxy":
+        xyxy = array.copy()
+    elif in_fmt == "xywh":
+        xyxy = np.stack([a, b, a + c, b + d], axis=1)
+    else:
+        xyxy = np.stack([a - c / 2, b - d / 2, a + c / 2, b + d / 2], axis=1)
+    x1, y1, x2, y2 = xyxy.T
+    if out_fmt == "xyxy":
+        return xyxy
+    if out_fmt == "xywh":
+        return np.stack([x1, y1, x2 - x1, y2 - y1], axis=1)
+    return np.stack([(x1 + x2) / 2, (y1 + y2) / 2, x2 - x1, y2 - y1], axis=1)
+
+
+def box_area(boxes: ArrayLike) -> np.ndarray:
+    """Area ``(x2 - x1) * (y2 - y1)`` of each ``xyxy`` box.
+
+    Parameters
+    ----------
+    boxes : array_like, shape (N, 4)
+        Boxes in ``xyxy`` format with ``x2 >= x1`` and ``y2 >= y1``.
+
+    Returns
+    -------
+    numpy.ndarray, shape (N,)
+
+    Examples
+    --------
+    >>> box_area([[0, 0, 32, 16], [10, 10, 10, 20]]).tolist()
+    [512.0, 0.0]
+    """
+    array = boxes_array(boxes, "boxes")
+    return (array[:, 2] - array[:, 0]) * (array[:, 3] - array[:, 1])
+
+
+def box_iou(boxes1: ArrayLike, boxes2: ArrayLike) -> np.ndarray:
+    """Pairwise intersection over union of two sets of ``xyxy`` boxes.
+
+    Parameters
+    ----------
+    boxes1 : array_like, shape (N, 4)
+    boxes2 : array_like, shape (M, 4)
+
+    Returns
+    -------
+    numpy.ndarray, shape (N, M)
+        ``iou[i, j]`` is the IoU of ``boxes1[i]`` and ``boxes2[j]``, in ``[0, 1]``. Two boxes whose
+        union has zero area (both degenerate) have IoU 0 rather than NaN.
+
+    Notes
+    -----
+    Memory is ``O(N * M)``; for a million anchors against many boxes, use a chunked reduction
+    instead of the full matrix.
+
+    Examples
+    --------
+    >>> box_iou([[0, 0, 2, 2]], [[1, 1, 3, 3], [0, 0, 2, 2]]).round(4).tolist()
+    [[0.1429, 1.0]]
+    """
+    a = boxes_array(boxes1, "boxes1")
+    b = boxes_array(boxes2, "boxes2")
+    area_a = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
+    area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
+    inter_w = np.minimum(a[:, None, 2], b[None, :, 2]) - np.maximum(a[:, None, 0], b[None, :, 0])
+    inter_h = np.minimum(a[:, None, 3], b[None, :, 3]) - np.maximum(a[:, None, 1], b[None, :, 1])
+    inter = np.clip(inter_w, 0, None) * np.clip(inter_h, 0, None)
+    union = area_a[:, None] + area_b[None, :] - inter
+    iou = np.zeros_like(inter)
+    np.divide(inter, union, out=iou, where=union > 0)
+    return iou

@@ -1,0 +1,103 @@
+"""Shifting one cell's anchors over a feature map.
+
+Cell ``(i, j)`` (row ``i``, column ``j``) of a feature map with stride ``S`` gets its anchors centred
+at ``((j + offset) * S, (i + offset) * S)`` in input pixels. The offset is the whole difference
+between the libraries' conventions: keras-retinanet uses ``offset = 0.5`` (the centre of the
+``S x S`` block the cell stands for), torchvision and mmdetection's default use ``offset = 0``.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from ._checks import boxes_array, pair, positive_int, positive_scalar, real_scalar
+
+__all__ = ["cell_centers", "shift"]
+
+
+def _feature_shape(feature_shape: Sequence[int]) -> tuple[int, int]:
+    if isinstance(feature_shape, (str, bytes)) or not hasattr(feature_shape, "__len__"):
+        raise TypeError(f"feature_shape must be a (height, width) pair, got {feature_shape!r}")
+    if len(feature_shape) != 2:
+        raise ValueError(f"feature_shape must be a (height, width) pair, got {feature_shape!r}")
+    return (
+        positive_int(feature_shape[0], "feature_shape[0]"),
+        positive_int(feature_shape[1], "feature_shape[1]"),
+    )
+
+
+def cell_centers(
+    feature_shape: Sequence[int],
+    stride: float | Sequence[float],
+    offset: float | Sequence[float] = 0.5,
+) -> np.ndarray:
+    """Centres of the cells of a feature map, in input pixels.
+
+    Parameters
+    ----------
+    feature_shape : (int, int)
+        ``(height, width)`` of the feature map, in cells.
+    stride : float or (float, float)
+        Input pixels per cell; a pair is ``(stride_y, stride_x)``.
+    offset : float or (float, float), default 0.5
+        Where the centre sits within a cell, in strides; a pair is ``(offset_y, offset_x)``.
+
+    Returns
+    -------
+    numpy.ndarray, shape (height * width, 2)
+        ``(cx, cy)`` of cell ``(i, j)`` at row ``i * width + j`` (row-major).
+
+    Examples
+    --------
+    >>> cell_centers((2, 3), 8).tolist()
+    [[4.0, 4.0], [12.0, 4.0], [20.0, 4.0], [4.0, 12.0], [12.0, 12.0], [20.0, 12.0]]
+    """
+    height, width = _feature_shape(feature_shape)
+    stride_y, stride_x = pair(stride, "stride", positive_scalar)
+    offset_y, offset_x = pair(offset, "offset", real_scalar)
+    xs = (np.arange(width) + offset_x) * stride_x
+    ys = (np.arange(height) + offset_y) * stride_y
+    cx, cy = np.meshgrid(xs, ys)  # (height, width) each, row-major
+    return np.stack([cx.reshape(-1), cy.reshape(-1)], axis=1)
+
+
+def shift(
+    base_anchors: ArrayLike,
+    feature_shape: Sequence[int],
+    stride: float | Sequence[float],
+    offset: float | Sequence[float] = 0.5,
+) -> np.ndarray:
+    """Place one cell's anchors on every cell of a feature map.
+
+    Parameters
+    ----------
+    base_anchors : array_like, shape (A, 4)
+        ``xyxy`` anchors centred on ``(0, 0)``, e.g. from :func:`anchorlib.base_anchors`.
+    feature_shape : (int, int)
+        ``(height, width)`` of the feature map.
+    stride : float or (float, float)
+        Input pixels per cell; a pair is ``(stride_y, stride_x)``.
+    offset : float or (float, float), default 0.5
+        Centre of cell ``(i, j)`` is ``((j + offset) * stride, (i + offset) * stride)``.
+        0.5 is keras-retinanet's convention, 0 torchvision's.
+
+    Returns
+    -------
+    numpy.ndarray, shape (height * width * A, 4)
+        Cells in row-major order; the ``A`` anchors of one cell are contiguous, in the order of
+        ``base_anchors``.
+
+    Examples
+    --------
+    >>> shift([[-16, -16, 16, 16]], (1, 2), 8).tolist()
+    [[-12.0, -12.0, 20.0, 20.0], [-4.0, -12.0, 28.0, 20.0]]
+    >>> shift([[-16, -16, 16, 16]], (1, 1), 8, offset=0).tolist()
+    [[-16.0, -16.0, 16.0, 16.0]]
+    """
+    anchors = boxes_array(base_anchors, "base_anchors")
+    centers = cell_centers(feature_shape, stride, offset)
+    shifts = np.concatenate([centers, centers], axis=1)  # (cells, 4)
+    return (shifts[:, None, :] + anchors[None, :, :]).reshape(-1, 4)

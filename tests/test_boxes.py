@@ -1,0 +1,101 @@
+"""Tests of anchorlib.boxes: formats, area, IoU."""
+
+import numpy as np
+import pytest
+from hypothesis import given, strategies as st
+
+import anchorlib
+from strategies import xyxy_boxes
+
+
+# --- values derived by hand -------------------------------------------------------------------
+
+def test_convert_by_hand():
+    # A 32 x 16 box with its top-left corner at (10, 20): centre (26, 28).
+    xyxy = [[10, 20, 42, 36]]
+    assert anchorlib.box_convert(xyxy, "xyxy", "xywh").tolist() == [[10, 20, 32, 16]]
+    assert anchorlib.box_convert(xyxy, "xyxy", "cxcywh").tolist() == [[26, 28, 32, 16]]
+    assert anchorlib.box_convert([[26, 28, 32, 16]], "cxcywh", "xyxy").tolist() == xyxy
+    assert anchorlib.box_convert([[10, 20, 32, 16]], "xywh", "xyxy").tolist() == xyxy
+
+
+def test_area_by_hand():
+    # Continuous coordinates: [0, 4) x [0, 3) covers 12 pixels, no "+1".
+    assert anchorlib.box_area([[0, 0, 4, 3], [1, 1, 1, 5]]).tolist() == [12.0, 0.0]
+
+
+def test_iou_by_hand():
+    # Two 2x2 squares overlapping in a 1x1 corner: 1 / (4 + 4 - 1) = 1/7.
+    # A 4x4 square containing a 2x2 one: 4 / 16.  Disjoint boxes: 0.  Touching edges: 0.
+    a = [[0, 0, 2, 2], [0, 0, 4, 4]]
+    b = [[1, 1, 3, 3], [0, 0, 2, 2], [10, 10, 12, 12], [2, 0, 4, 2]]
+    expected = [[1 / 7, 1.0, 0.0, 0.0], [4 / 16, 4 / 16, 0.0, 4 / 16]]
+    np.testing.assert_allclose(anchorlib.box_iou(a, b), expected, rtol=0, atol=1e-15)
+
+
+def test_iou_degenerate_boxes_are_zero_not_nan():
+    iou = anchorlib.box_iou([[1, 1, 1, 1]], [[1, 1, 1, 1], [0, 0, 2, 2]])
+    assert iou.tolist() == [[0.0, 0.0]]
+
+
+def test_iou_empty_inputs_give_empty_matrix():
+    assert anchorlib.box_iou(np.zeros((0, 4)), [[0, 0, 1, 1]]).shape == (0, 1)
+
+
+# --- properties ---------------------------------------------------------------------------------
+
+@given(xyxy_boxes(), st.sampled_from(anchorlib.BOX_FORMATS), st.sampled_from(anchorlib.BOX_FORMATS))
+def test_convert_round_trip(boxes, fmt_a, fmt_b):
+    there = anchorlib.box_convert(boxes, "xyxy", fmt_a)
+    other = anchorlib.box_convert(there, fmt_a, fmt_b)
+    back = anchorlib.box_convert(other, fmt_b, "xyxy")
+    np.testing.assert_allclose(back, boxes, rtol=1e-9, atol=1e-9)
+
+
+@given(xyxy_boxes(), xyxy_boxes())
+def test_iou_symmetric_and_bounded(a, b):
+    ab = anchorlib.box_iou(a, b)
+    assert ab.shape == (len(a), len(b))
+    np.testing.assert_allclose(ab, anchorlib.box_iou(b, a).T, rtol=1e-12, atol=1e-15)
+    assert np.all(ab >= 0) and np.all(ab <= 1)
+
+
+@given(xyxy_boxes())
+def test_iou_with_itself_is_one(boxes):
+    np.testing.assert_allclose(np.diag(anchorlib.box_iou(boxes, boxes)), 1.0, rtol=1e-12)
+
+
+@given(
+    xyxy_boxes(max_size=4), xyxy_boxes(max_size=4),
+    st.floats(-500, 500), st.floats(-500, 500), st.floats(0.25, 4),
+)
+def test_iou_invariant_to_translating_and_scaling_both(a, b, dx, dy, factor):
+    def move(boxes):
+        return (boxes + [dx, dy, dx, dy]) * factor
+
+    np.testing.assert_allclose(
+        anchorlib.box_iou(move(a), move(b)), anchorlib.box_iou(a, b), rtol=1e-6, atol=1e-9
+    )
+
+
+# --- bad input ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    "call, error, words",
+    [
+        (lambda: anchorlib.box_convert([[0, 0, 1, 1]], "xyxy", "yolo"), ValueError, "out_fmt"),
+        (lambda: anchorlib.box_convert([[0, 0, 1, 1]], "ltrb", "xyxy"), ValueError, "in_fmt"),
+        (lambda: anchorlib.box_convert([[0, 0, -1, 1]], "xywh", "xyxy"), ValueError, "width"),
+        (lambda: anchorlib.box_area([[0, 0, 1]]), ValueError, "shape (N, 4)"),
+        (lambda: anchorlib.box_area([[2, 0, 1, 1]]), ValueError, "x2 >= x1"),
+        (lambda: anchorlib.box_area([[0, 0, np.nan, 1]]), ValueError, "finite"),
+        (lambda: anchorlib.box_area([[0, 0, np.inf, 1]]), ValueError, "finite"),
+        (lambda: anchorlib.box_area("0 0 1 1"), TypeError, "boxes"),
+        (lambda: anchorlib.box_area([["a", "b", "c", "d"]]), TypeError, "boxes"),
+        (lambda: anchorlib.box_iou([[0, 0, 1, 1]], [[0, 5, 1, 1]]), ValueError, "boxes2"),
+        (lambda: anchorlib.box_iou([[0, 0, 1, 1, 5]], [[0, 0, 1, 1]]), ValueError, "boxes1"),
+    ],
+)
+def test_bad_input_raises_naming_the_argument(call, error, words):
+    with pytest.raises(error, match=words.replace("(", r"\(").replace(")", r"\)")):
+        call()

@@ -1,0 +1,93 @@
+"""Tests of anchorlib.grid: cell centres and shifting anchors over a feature map."""
+
+import numpy as np
+import pytest
+from hypothesis import given, strategies as st
+
+import anchorlib
+from strategies import positive, ratio
+
+
+def test_keras_retinanet_anchors_for_shape_values():
+    # Expected values from keras-retinanet tests/utils/test_anchors.py::test_anchors_for_shape_values
+    # (fizyr/keras-retinanet): size 12, stride 8, ratios [1, 2], scales [1, 2], a 16x16 image (P3 is 2x2).
+    # Anchor k of cell (row, col) is centred at ((col + 0.5) * 8, (row + 0.5) * 8), cells row-major.
+    size, stride = 12, 8
+    anchors = anchorlib.shift(anchorlib.base_anchors(size, [1, 2], [1, 2]), (2, 2), stride, offset=0.5)
+    assert anchors.shape == (16, 4)
+    for index, (row, col, ratio, scale) in enumerate(
+        (r, c, q, s) for r in range(2) for c in range(2) for q in (1, 2) for s in (1, 2)
+    ):
+        cx, cy = stride * (col + 0.5), stride * (row + 0.5)
+        half_w, half_h = size * scale / np.sqrt(ratio) / 2, size * scale * np.sqrt(ratio) / 2
+        np.testing.assert_allclose(anchors[index], [cx - half_w, cy - half_h, cx + half_w, cy + half_h], atol=1e-6)
+
+
+def test_keras_retinanet_anchor_count():
+    # keras-retinanet tests/utils/test_anchors.py::test_anchors_for_shape_dimensions: 64x64 image,
+    # P3-P5 (8x8, 4x4, 2x2 cells), 4 ratios x 3 scales -> 1008 anchors.
+    base = anchorlib.base_anchors(32, [0.5, 1, 2, 3], [1, 1.2, 1.6])
+    total = sum(len(anchorlib.shift(base, (64 // s, 64 // s), s)) for s in (8, 16, 32))
+    assert total == 1008
+
+
+def test_seed_256_example():
+    # Source notes (keras-retinanet #1073): 256x256 input, P3 is 32x32 with stride 8, base anchor 32.
+    # Cell (0, 0)'s anchor spans [-12, 20), cell (x=1, y=0) starts at (-4, -12): one stride further.
+    anchors = anchorlib.shift(anchorlib.base_anchors(32, [1], [1]), (32, 32), 8)
+    assert anchors[0].tolist() == [-12, -12, 20, 20]
+    assert anchors[1].tolist() == [-4, -12, 28, 20]
+
+
+def test_torchvision_convention_is_offset_zero():
+    # torchvision AnchorGenerator: shifts = arange(W) * stride, so cell (0, 0) is centred at (0, 0).
+    anchors = anchorlib.shift([[-16, -16, 16, 16]], (1, 2), 8, offset=0)
+    assert anchors.tolist() == [[-16, -16, 16, 16], [-8, -16, 24, 16]]
+
+
+def test_per_axis_stride_and_offset():
+    # torchvision at 800x1333 (padded to 800x1344): P6 strides (y, x) = (800 // 13, 1344 // 21) = (61, 64).
+    centers = anchorlib.cell_centers((13, 21), (61, 64), offset=0)
+    assert centers[-1].tolist() == [20 * 64, 12 * 61]
+    centers = anchorlib.cell_centers((2, 2), 10, offset=(0.5, 0))
+    assert centers.tolist() == [[0, 5], [10, 5], [0, 15], [10, 15]]
+
+
+@given(
+    st.integers(1, 6), st.integers(1, 6), positive, st.floats(-1, 1),
+    st.lists(ratio, min_size=1, max_size=3),
+)
+def test_shift_structure(height, width, stride, offset, ratios):
+    base = anchorlib.base_anchors(32, ratios, [1, 2])
+    count = len(base)
+    anchors = anchorlib.shift(base, (height, width), stride, offset)
+    assert anchors.shape == (height * width * count, 4)
+    grid = anchors.reshape(height, width, count, 4)
+    # every anchor is its base anchor moved to its cell's centre
+    for i in range(height):
+        for j in range(width):
+            centre = np.array([(j + offset) * stride, (i + offset) * stride] * 2)
+            np.testing.assert_allclose(grid[i, j], base + centre, rtol=1e-12, atol=1e-9)
+
+
+@pytest.mark.parametrize(
+    "args, error, words",
+    [
+        (([[-1, -1, 1, 1]], (0, 3), 8), ValueError, "feature_shape\\[0\\] must be positive"),
+        (([[-1, -1, 1, 1]], (3, -1), 8), ValueError, "feature_shape\\[1\\] must be positive"),
+        (([[-1, -1, 1, 1]], (3, 2.5), 8), TypeError, "feature_shape\\[1\\] must be an integer"),
+        (([[-1, -1, 1, 1]], (3,), 8), ValueError, "feature_shape must be a \\(height, width\\) pair"),
+        (([[-1, -1, 1, 1]], 3, 8), TypeError, "feature_shape"),
+        (([[-1, -1, 1, 1]], (3, 3), 0), ValueError, "stride must be positive"),
+        (([[-1, -1, 1, 1]], (3, 3), -8), ValueError, "stride must be positive"),
+        (([[-1, -1, 1, 1]], (3, 3), np.nan), ValueError, "stride must be finite"),
+        (([[-1, -1, 1, 1]], (3, 3), (8, 0)), ValueError, "stride\\[1\\] must be positive"),
+        (([[-1, -1, 1, 1]], (3, 3), (8, 8, 8)), ValueError, "stride must be a scalar or a \\(y, x\\) pair"),
+        (([[-1, -1, 1, 1]], (3, 3), 8, np.inf), ValueError, "offset must be finite"),
+        (([[-1, -1, 1]], (3, 3), 8), ValueError, "base_anchors must have shape"),
+        (([[1, -1, -1, 1]], (3, 3), 8), ValueError, "base_anchors must have x2 >= x1"),
+    ],
+)
+def test_bad_input_raises_naming_the_argument(args, error, words):
+    with pytest.raises(error, match=words):
+        anchorlib.shift(*args)

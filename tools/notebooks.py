@@ -1,0 +1,161 @@
+"""Keep the book's notebooks deterministic and their stored outputs fresh.
+
+    python tools/notebooks.py run book/*.ipynb      # re-execute in place (fresh kernel, top to bottom)
+    python tools/notebooks.py check book/*.ipynb    # exit 1 if a re-run changes any stored output
+    python tools/notebooks.py to-py book/x.ipynb    # print a percent-format script (for editing)
+    python tools/notebooks.py from-py x.py book/x.ipynb   # build a notebook from such a script
+
+``run`` executes with nbclient, in the notebook's own folder (as nbval, Jupyter Book and JupyterLab
+do), without timing metadata, so two runs give byte-identical files. ``check`` is what the test suite
+uses: nbval compares text outputs but ignores figures, and this compares everything, figures
+included, so the website never shows a stale picture.
+
+Percent format: a line ``# %%`` starts a code cell, ``# %% [markdown]`` a markdown cell whose lines
+start with ``# ``; ``# %% tags=["raises-exception"]`` sets cell tags.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+KERNEL = "python3"
+_HEADER = re.compile(r"^# %%(?: \[(?P<kind>markdown)\])?(?: tags=(?P<tags>\[.*\]))?\s*$")
+
+
+def normalise(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Fix the metadata that would otherwise differ between machines or runs."""
+    nb.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": KERNEL}
+    nb.metadata["language_info"] = {"name": "python"}
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)
+        cell.pop("id", None)
+    nb.nbformat, nb.nbformat_minor = 4, 4
+    return nb
+
+
+def execute(path: Path) -> nbformat.NotebookNode:
+    """Run a notebook top to bottom in a fresh kernel and return it (the file is not written)."""
+    nb = normalise(nbformat.read(path, as_version=4))
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+    client = NotebookClient(
+        nb,
+        kernel_name=KERNEL,
+        timeout=300,
+        record_timing=False,
+        coalesce_streams=True,  # one stream output per cell, however the kernel chunked it
+        resources={"metadata": {"path": str(path.parent)}},
+    )
+    client.execute()
+    return normalise(nb)
+
+
+def dumps(nb: nbformat.NotebookNode) -> str:
+    return json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def _summary(outputs: list) -> str:
+    """A short, readable digest of a cell's outputs for error messages."""
+    parts = []
+    for out in outputs:
+        if out.output_type == "stream":
+            parts.append(f"{out.name}: {out.text[:200]!r}")
+        elif out.output_type == "error":
+            parts.append(f"error {out.ename}: {out.evalue[:120]}")
+        else:
+            parts.append(", ".join(f"{k} ({len(str(v))} chars)" for k, v in out.get("data", {}).items()))
+    return " | ".join(parts) or "(none)"
+
+
+def stored_vs_fresh(path: Path) -> list[str]:
+    """Describe every code cell whose stored outputs differ from a fresh run (empty when fresh)."""
+    stored = normalise(nbformat.read(path, as_version=4))
+    fresh = execute(path)
+    problems = []
+    code_stored = [c for c in stored.cells if c.cell_type == "code"]
+    code_fresh = [c for c in fresh.cells if c.cell_type == "code"]
+    for index, (old, new) in enumerate(zip(code_stored, code_fresh)):
+        if old.get("execution_count") != new.get("execution_count"):
+            problems.append(f"code cell {index}: execution count {old.get('execution_count')} "
+                            f"!= {new.get('execution_count')} (not run top to bottom)")
+        elif json.dumps(old.outputs, sort_keys=True) != json.dumps(new.outputs, sort_keys=True):
+            kinds = sorted({key for out in new.outputs for key in out.get("data", {"text": 0})})
+            first_line = old.source.splitlines()[0] if old.source else ""
+            problems.append(
+                f"code cell {index} ({first_line!r}): stored outputs are stale ({', '.join(kinds)})\n"
+                f"  stored: {_summary(old.outputs)}\n  fresh:  {_summary(new.outputs)}"
+            )
+    return problems
+
+
+def to_py(nb: nbformat.NotebookNode) -> str:
+    parts = []
+    for cell in nb.cells:
+        tags = cell.metadata.get("tags")
+        suffix = f" tags={json.dumps(tags)}" if tags else ""
+        if cell.cell_type == "markdown":
+            body = "\n".join(("# " + line) if line else "#" for line in cell.source.splitlines())
+            parts.append(f"# %% [markdown]{suffix}\n{body}\n")
+        else:
+            parts.append(f"# %%{suffix}\n{cell.source}\n")
+    return "\n".join(parts)
+
+
+def from_py(text: str) -> nbformat.NotebookNode:
+    nb = nbformat.v4.new_notebook()
+    cells: list[tuple[str, list[str], list[str]]] = []
+    for line in text.splitlines():
+        match = _HEADER.match(line)
+        if match:
+            tags = json.loads(match.group("tags")) if match.group("tags") else []
+            cells.append((match.group("kind") or "code", tags, []))
+        elif cells:
+            cells[-1][2].append(line)
+    for kind, tags, lines in cells:
+        while lines and not lines[-1].strip():
+            lines.pop()
+        if kind == "markdown":
+            source = "\n".join(line[2:] if line.startswith("# ") else line.lstrip("#") for line in lines)
+            cell = nbformat.v4.new_markdown_cell(source)
+        else:
+            cell = nbformat.v4.new_code_cell("\n".join(lines))
+        if tags:
+            cell.metadata["tags"] = tags
+        nb.cells.append(cell)
+    return normalise(nb)
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) < 2 or argv[0] not in {"run", "check", "to-py", "from-py"}:
+        print(__doc__)
+        return 2
+    command, paths = argv[0], [Path(p) for p in argv[1:]]
+    if command == "run":
+        for path in paths:
+            path.write_text(dumps(execute(path)))
+            print(f"executed {path}")
+        return 0
+    if command == "check":
+        failed = False
+        for path in paths:
+            for problem in stored_vs_fresh(path):
+                failed = True
+                print(f"{path}: {problem}")
+        return 1 if failed else 0
+    if command == "to-py":
+        sys.stdout.write(to_py(nbformat.read(paths[0], as_version=4)))
+        return 0
+    paths[1].write_text(dumps(from_py(paths[0].read_text())))
+    print(f"wrote {paths[1]}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
