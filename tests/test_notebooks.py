@@ -40,7 +40,9 @@ def test_notebook_conventions(path):
     nb = nbformat.read(path, as_version=4)
     assert nb.metadata["kernelspec"]["name"] == "python3"
     code = [cell for cell in nb.cells if cell.cell_type == "code"]
+    # The first code cell sets up inline figures and makes the chapter work when opened on its own.
     assert code and code[0].source.splitlines()[0] == "%matplotlib inline"
+    assert "import anchorlib" in code[0].source and "except ImportError" in code[0].source
     for cell in code:
         errors = [out for out in cell.outputs if out.output_type == "error"]
         if errors:
