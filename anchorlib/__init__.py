@@ -7,6 +7,16 @@ core imports them.
 """
 
 from .boxes import BOX_FORMATS, box_area, box_convert, box_iou
+from .datasets import ANNOTATION_FORMATS, Annotations, letterbox_wh, load_boxes, synthetic_boxes
+from .design import (
+    RatioScaleFit,
+    anchor_fit,
+    evolve_anchors,
+    kmeans_anchors,
+    mean_best_iou,
+    optimize_ratios_scales,
+    shape_iou,
+)
 from .grid import cell_centers, shift
 from .presets import py_faster_rcnn_base_anchors, torchvision_base_anchors
 from .shapes import anchor_shapes, base_anchors, octave_scales
@@ -14,15 +24,27 @@ from .shapes import anchor_shapes, base_anchors, octave_scales
 __version__ = "0.1.0"
 
 __all__ = [
+    "ANNOTATION_FORMATS",
+    "Annotations",
     "BOX_FORMATS",
+    "RatioScaleFit",
+    "anchor_fit",
     "anchor_shapes",
     "base_anchors",
     "box_area",
     "box_convert",
     "box_iou",
     "cell_centers",
+    "evolve_anchors",
+    "kmeans_anchors",
+    "letterbox_wh",
+    "load_boxes",
+    "mean_best_iou",
     "octave_scales",
+    "optimize_ratios_scales",
     "py_faster_rcnn_base_anchors",
+    "shape_iou",
     "shift",
+    "synthetic_boxes",
     "torchvision_base_anchors",
 ]

@@ -107,3 +107,14 @@ def boxes_array(boxes: Any, name: str = "boxes", *, fmt: str = "xyxy") -> np.nda
                 f"row {bad[0]} is {array[bad[0]].tolist()}"
             )
     return array
+
+
+def wh_array(values: Any, name: str = "wh") -> np.ndarray:
+    """Return an ``(N, 2)`` float64 array of positive widths and heights (N >= 1), or raise."""
+    array = real_array(values, name)
+    if array.ndim != 2 or array.shape[1] != 2 or array.shape[0] == 0:
+        raise ValueError(f"{name} must have shape (N, 2) with N >= 1 (widths, heights), got {array.shape}")
+    bad = np.flatnonzero((array <= 0).any(axis=1))
+    if bad.size:
+        raise ValueError(f"{name} must be positive; row {bad[0]} is {array[bad[0]].tolist()}")
+    return array

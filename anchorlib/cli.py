@@ -12,6 +12,8 @@ from typing import Sequence
 
 import numpy as np
 
+from .datasets import ANNOTATION_FORMATS, letterbox_wh, load_boxes
+from .design import anchor_fit, evolve_anchors, kmeans_anchors, mean_best_iou
 from .shapes import anchor_shapes
 
 __all__ = ["main", "build_parser"]
@@ -44,6 +46,49 @@ def _cmd_shapes(args: argparse.Namespace) -> int:
     return 0
 
 
+def _size_pair(text: str) -> tuple[float, float]:
+    values = _floats(text.replace("x", ","))
+    if len(values) != 2:
+        raise argparse.ArgumentTypeError(f"expected WIDTH,HEIGHT, got {text!r}")
+    return values[0], values[1]
+
+
+def _anchor_table(title: str, wh: np.ndarray, anchors: np.ndarray, threshold: float) -> list[str]:
+    lines = [title, f"{'w':>9} {'h':>9} {'h/w':>7} {'sqrt(area)':>11}"]
+    lines += [f"{w:>9.2f} {h:>9.2f} {h / w:>7.3f} {np.sqrt(w * h):>11.2f}" for w, h in anchors]
+    fit = anchor_fit(wh, anchors, threshold)
+    lines.append(
+        f"mean best IoU {mean_best_iou(wh, anchors):.4f}, BPR {fit['bpr']:.4f}, "
+        f"anchors above threshold {fit['aat']:.2f}, fitness {fit['fitness']:.4f} (threshold {threshold:g})"
+    )
+    lines.append("as YOLOv5 anchors: " + ", ".join(f"{round(w)},{round(h)}" for w, h in anchors))
+    return lines
+
+
+def _cmd_fit(args: argparse.Namespace) -> int:
+    try:
+        data = load_boxes(args.path, args.format, image_size=args.image_size)
+    except OSError as error:  # a missing file is a usage error here: one line, status 2
+        raise ValueError(str(error)) from None
+    if args.img_size is None:
+        wh, where = data.wh, "in original image pixels"
+    else:
+        wh = letterbox_wh(data.boxes, data.image_wh, args.img_size)
+        where = f"with each image resized to long side {args.img_size:g}"
+    anchors = kmeans_anchors(wh, args.k, seed=args.seed, progress=args.progress)
+    lines = [data.summary(), ""]
+    lines += _anchor_table(f"k-means (1 - IoU) anchors, k = {args.k}, seed {args.seed}, {where}:", wh, anchors, args.threshold)
+    if args.generations:
+        evolved = evolve_anchors(
+            wh, anchors, generations=args.generations, seed=args.seed, threshold=args.threshold,
+            progress=args.progress,
+        )
+        title = f"after {args.generations} generations of YOLOv5-style evolution:"
+        lines += [""] + _anchor_table(title, wh, evolved, args.threshold)
+    print("\n".join(lines))  # only once everything has succeeded: an error leaves stdout empty
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="anchorlib", description="Exact anchor-box arithmetic.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -53,6 +98,20 @@ def build_parser() -> argparse.ArgumentParser:
     shapes.add_argument("--ratios", type=_floats, default=[0.5, 1.0, 2.0], help="h/w, e.g. 0.5,1,2")
     shapes.add_argument("--scales", type=_floats, default=[1.0], help="e.g. 1,1.26,1.587")
     shapes.set_defaults(run=_cmd_shapes)
+
+    fit = sub.add_parser("fit", help="anchors fitted to an annotated dataset, with their metrics")
+    fit.add_argument("path", help="COCO .json, YOLO folder, VOC .xml folder or keras-retinanet .csv")
+    fit.add_argument("--format", choices=ANNOTATION_FORMATS, default=None, help="default: guessed from the path")
+    fit.add_argument("--k", type=int, default=9, help="number of anchors (default 9)")
+    fit.add_argument("--img-size", type=float, default=None,
+                     help="resize every image to this long side first, as YOLOv5 does (e.g. 640)")
+    fit.add_argument("--image-size", type=_size_pair, default=None,
+                     help="WIDTH,HEIGHT of every image, when YOLO labels come without images")
+    fit.add_argument("--threshold", type=float, default=4.0, help="YOLOv5 anchor_t (default 4.0)")
+    fit.add_argument("--generations", type=int, default=0, help="YOLOv5-style evolution after k-means (default 0)")
+    fit.add_argument("--seed", type=int, default=0)
+    fit.add_argument("--progress", action="store_true", help="show progress bars on stderr")
+    fit.set_defaults(run=_cmd_fit)
     return parser
 
 
