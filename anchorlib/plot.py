@@ -5,7 +5,7 @@ One helper per kind of figure, so every chapter draws boxes the same way.
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -13,9 +13,9 @@ from matplotlib.axes import Axes
 from matplotlib.patches import Rectangle
 from numpy.typing import ArrayLike
 
-from ._checks import boxes_array
+from ._checks import boxes_array, wh_array
 
-__all__ = ["draw_boxes", "new_axes"]
+__all__ = ["draw_boxes", "new_axes", "wh_scatter"]
 
 
 def new_axes(width: float = 5.0, height: float = 5.0, *, image_coords: bool = True) -> Axes:
@@ -88,4 +88,59 @@ def draw_boxes(
         ax.set_xlim(x_lo, x_hi)
         inverted = ax.yaxis_inverted()
         ax.set_ylim((y_hi, y_lo) if inverted else (y_lo, y_hi))
+    return ax
+
+
+def wh_scatter(
+    ax: Axes,
+    wh: ArrayLike,
+    *,
+    groups: Sequence[str] | None = None,
+    anchors: Mapping[str, ArrayLike] | None = None,
+    ratios: Sequence[float] = (0.5, 1.0, 2.0),
+    size: float = 6.0,
+) -> Axes:
+    """Box widths against heights on log-log axes, with anchor sets marked on top.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+    wh : array_like, shape (N, 2)
+        Box widths and heights.
+    groups : sequence of str, optional
+        A label per box (e.g. its class): one colour and legend entry per distinct label.
+    anchors : mapping of str to array_like (K, 2), optional
+        Named anchor sets, each drawn with its own marker and legend entry.
+    ratios : sequence of float
+        Grey dotted lines of constant ``h / w``, labelled at their right end.
+    size : float
+        Marker size of the boxes.
+    """
+    data = wh_array(wh, "wh")
+    labels = np.asarray(groups if groups is not None else [""] * len(data))
+    for name in dict.fromkeys(labels.tolist()):
+        rows = labels == name
+        ax.scatter(data[rows, 0], data[rows, 1], s=size, alpha=0.35, label=name or None, linewidths=0)
+    markers = ["X", "P", "D", "s", "^", "v"]
+    fills = ["black", "gold", "magenta", "white", "cyan", "red"]  # apart from the default palette
+    for k, (name, shapes) in enumerate((anchors or {}).items()):
+        shapes = wh_array(shapes, f"anchors[{name!r}]")
+        ax.scatter(shapes[:, 0], shapes[:, 1], s=60, marker=markers[k % len(markers)],
+                   color=fills[k % len(fills)], edgecolors="black", linewidths=0.8, label=name, zorder=3)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    low = float(data.min()) / 1.5
+    high = float(data.max()) * 1.5
+    for ratio in ratios:
+        xs = np.array([low, high])
+        ax.plot(xs, ratio * xs, ":", color="grey", linewidth=0.8)
+        x_end = min(high, high / ratio)
+        ax.annotate(f"h/w={ratio:g}", (x_end, ratio * x_end), fontsize=7, color="grey",
+                    ha="right", va="top")
+    ax.set_xlim(low, high)
+    ax.set_ylim(low, high)
+    ax.set_aspect("equal")
+    ax.set_xlabel("width (pixels)")
+    ax.set_ylabel("height (pixels)")
+    ax.legend(fontsize=7, loc="upper left")
     return ax
