@@ -33,12 +33,12 @@ disagree at the boundaries, which is where this module is exact. Upstream code r
 
 Not modelled: keras-retinanet also ignores anchors whose centre lies outside the image
 (``anchor_targets_bbox`` L108-114) and py-faster-rcnn drops anchors that cross the image border
-before matching (L109-115); filter such anchors before calling :func:`assign`. The random
+before matching (L109-115); filter such anchors before calling :func:`anchorlib.assign`. The random
 subsampling of RPN/Fast R-CNN minibatches is not part of the assignment either.
 
 A quirk shared by every low-quality rule: a box that overlaps **no** anchor has highest IoU 0, so
 every anchor with IoU 0 to it is "tied for best" and becomes positive. The libraries avoid it by
-rejecting empty or degenerate boxes before matching; :func:`assign` reproduces it faithfully.
+rejecting empty or degenerate boxes before matching; :func:`anchorlib.assign` reproduces it faithfully.
 """
 
 from __future__ import annotations
