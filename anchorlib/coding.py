@@ -67,6 +67,15 @@ def _same_length(anchors: np.ndarray, other: np.ndarray, name: str) -> None:
         )
 
 
+def _deltas(deltas: ArrayLike, reference: np.ndarray) -> np.ndarray:
+    """``(N, 4)`` finite deltas, one row per reference box."""
+    codes = real_array(deltas, "deltas")
+    if codes.ndim != 2 or codes.shape[1] != 4:
+        raise ValueError(f"deltas must have shape (N, 4), got {codes.shape}")
+    _same_length(reference, codes, "deltas")
+    return codes
+
+
 def _centre_size(boxes: np.ndarray) -> tuple[np.ndarray, ...]:
     w = boxes[:, 2] - boxes[:, 0]
     h = boxes[:, 3] - boxes[:, 1]
@@ -153,10 +162,7 @@ def decode(
     [[-984.0, 0.0, 1016.0, 32.0]]
     """
     reference = _reference_boxes(anchors, "anchors")
-    codes = real_array(deltas, "deltas")
-    if codes.ndim != 2 or codes.shape[1] != 4:
-        raise ValueError(f"deltas must have shape (N, 4), got {codes.shape}")
-    _same_length(reference, codes, "deltas")
+    codes = _deltas(deltas, reference)
     wx, wy, ww, wh = _four(weights, "weights")
     dx, dy, dw, dh = codes[:, 0] / wx, codes[:, 1] / wy, codes[:, 2] / ww, codes[:, 3] / wh
     if clamp is not None:
@@ -228,10 +234,7 @@ def decode_corners(anchors: ArrayLike, deltas: ArrayLike, std: ArrayLike = 0.2) 
     [[4.0, -2.0, 40.0, 30.0]]
     """
     reference = _reference_boxes(anchors, "anchors")
-    codes = real_array(deltas, "deltas")
-    if codes.ndim != 2 or codes.shape[1] != 4:
-        raise ValueError(f"deltas must have shape (N, 4), got {codes.shape}")
-    _same_length(reference, codes, "deltas")
+    codes = _deltas(deltas, reference)
     scale = _four(std, "std")
     _, _, wa, ha = _centre_size(reference)
     size = np.stack([wa, ha, wa, ha], axis=1)
