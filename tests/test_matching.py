@@ -191,10 +191,12 @@ def test_labels_and_matches_are_consistent(anchors, boxes, rule):
     assert set(labels.tolist()) <= {-1, 0, 1}
     assert np.array_equal(matched >= 0, labels == 1)
     assert np.all(matched < len(boxes))
-    if rule in LOW_QUALITY_RULES:  # every box has at least one positive anchor
-        positive_iou = anchorlib.box_iou(anchors, boxes, inclusive=rule == "py-faster-rcnn")
-        assert np.all(positive_iou[labels == 1].max(axis=0, initial=-1) >= 0)
-        assert np.any(labels == 1)
+    iou = anchorlib.box_iou(anchors, boxes, inclusive=rule == "py-faster-rcnn")
+    if rule in LOW_QUALITY_RULES:  # every box's best anchors are positive
+        for column in iou.T:
+            assert np.all(labels[column == column.max()] == 1)
+    else:  # keras-retinanet: positive exactly when the best IoU reaches 0.5
+        assert np.array_equal(labels == 1, iou.max(axis=1) >= 0.5)
 
 
 # --- ATSS -----------------------------------------------------------------------------------------
