@@ -137,6 +137,8 @@ def assign(
             raise ValueError(f"{name} must be in [0, 1], got {value}")
     if neg > pos:
         raise ValueError(f"negative_iou must be <= positive_iou, got {neg} > {pos}")
+    if rule == "detectron2" and neg <= 0:  # Matcher.__init__ asserts thresholds[0] > 0 (L51)
+        raise ValueError(f"negative_iou must be > 0 for detectron2, got {neg}")
     if allow_low_quality is None:
         low_quality = low_default
     elif isinstance(allow_low_quality, (bool, np.bool_)):

@@ -252,6 +252,8 @@ def test_bad_thresholds():
         anchorlib.assign([SQUARE], [SQUARE], negative_iou=0.6)
     with pytest.raises(ValueError, match="positive_iou must be in"):
         anchorlib.assign([SQUARE], [SQUARE], positive_iou=1.5)
+    with pytest.raises(ValueError, match="negative_iou must be > 0 for detectron2, got 0.0"):
+        anchorlib.assign([SQUARE], [SQUARE], rule="detectron2", negative_iou=0)
     with pytest.raises(TypeError, match="negative_iou must be a real number"):
         anchorlib.assign([SQUARE], [SQUARE], negative_iou="0.4")
 
