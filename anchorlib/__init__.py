@@ -7,20 +7,30 @@ core imports them.
 """
 
 from .boxes import BOX_FORMATS, box_area, box_convert, box_iou
+from .coding import DEFAULT_SCALE_CLAMP, decode, decode_corners, encode, encode_corners
 from .grid import cell_centers, shift
+from .matching import ASSIGNMENT_RULES, assign, atss_assign
 from .presets import py_faster_rcnn_base_anchors, torchvision_base_anchors
 from .shapes import anchor_shapes, base_anchors, octave_scales
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "ASSIGNMENT_RULES",
     "BOX_FORMATS",
+    "DEFAULT_SCALE_CLAMP",
     "anchor_shapes",
+    "assign",
+    "atss_assign",
     "base_anchors",
     "box_area",
     "box_convert",
     "box_iou",
     "cell_centers",
+    "decode",
+    "decode_corners",
+    "encode",
+    "encode_corners",
     "octave_scales",
     "py_faster_rcnn_base_anchors",
     "shift",
