@@ -7,6 +7,7 @@ core imports them.
 """
 
 from .boxes import BOX_FORMATS, box_area, box_convert, box_iou
+from .coding import DEFAULT_SCALE_CLAMP, decode, decode_corners, encode, encode_corners
 from .datasets import ANNOTATION_FORMATS, Annotations, letterbox_wh, load_boxes, synthetic_boxes
 from .design import (
     RatioScaleFit,
@@ -18,6 +19,7 @@ from .design import (
     shape_iou,
 )
 from .grid import cell_centers, shift
+from .matching import ASSIGNMENT_RULES, assign, atss_assign
 from .presets import py_faster_rcnn_base_anchors, torchvision_base_anchors
 from .shapes import anchor_shapes, base_anchors, octave_scales
 
@@ -25,16 +27,24 @@ __version__ = "0.1.0"
 
 __all__ = [
     "ANNOTATION_FORMATS",
+    "ASSIGNMENT_RULES",
     "Annotations",
     "BOX_FORMATS",
+    "DEFAULT_SCALE_CLAMP",
     "RatioScaleFit",
     "anchor_fit",
     "anchor_shapes",
+    "assign",
+    "atss_assign",
     "base_anchors",
     "box_area",
     "box_convert",
     "box_iou",
     "cell_centers",
+    "decode",
+    "decode_corners",
+    "encode",
+    "encode_corners",
     "evolve_anchors",
     "kmeans_anchors",
     "letterbox_wh",

@@ -56,7 +56,7 @@ def _centred(wh: np.ndarray) -> np.ndarray:
     return np.concatenate([-wh / 2, wh / 2], axis=1)
 
 
-def shape_iou(wh1: ArrayLike, wh2: ArrayLike) -> np.ndarray:
+def shape_iou(wh1: ArrayLike, wh2: ArrayLike, *, inclusive: bool = False) -> np.ndarray:
     """IoU of box shapes aligned on a common centre.
 
     Parameters
@@ -64,6 +64,9 @@ def shape_iou(wh1: ArrayLike, wh2: ArrayLike) -> np.ndarray:
     wh1 : array_like, shape (N, 2)
     wh2 : array_like, shape (K, 2)
         Positive widths and heights.
+    inclusive : bool, default False
+        Add 1 to every width and height, as :func:`anchorlib.box_iou` with ``inclusive=True``
+        (anchor-optimization's IoU, inherited from keras-retinanet 0.5.1).
 
     Returns
     -------
@@ -75,10 +78,12 @@ def shape_iou(wh1: ArrayLike, wh2: ArrayLike) -> np.ndarray:
     --------
     >>> shape_iou([[10, 10]], [[10, 10], [20, 10], [20, 20]]).tolist()
     [[1.0, 0.5, 0.25]]
+    >>> shape_iou([[10, 10]], [[20, 20]], inclusive=True).round(4).tolist()  # 11**2 / 21**2
+    [[0.2744]]
     """
     a = wh_array(wh1, "wh1")
     b = wh_array(wh2, "wh2")
-    return box_iou(_centred(a), _centred(b))
+    return box_iou(_centred(a), _centred(b), inclusive=inclusive)
 
 
 def mean_best_iou(wh: ArrayLike, anchors: ArrayLike) -> float:

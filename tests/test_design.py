@@ -20,6 +20,8 @@ def test_shape_iou_by_hand():
     assert anchorlib.shape_iou([[2, 3]], [[3, 2]]).tolist() == [[0.5]]
     # A box inside another: IoU is the area ratio, 25 / 100.
     assert anchorlib.shape_iou([[5, 5]], [[10, 10]]).tolist() == [[0.25]]
+    # With anchor-optimization's "+1" (utils/compute_overlap.pyx @446db67): 11 * 11 / (21 * 21).
+    assert anchorlib.shape_iou([[10, 10]], [[20, 20]], inclusive=True)[0, 0] == pytest.approx(121 / 441, rel=1e-15)
 
 
 def test_mean_best_iou_by_hand():
