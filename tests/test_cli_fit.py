@@ -1,7 +1,5 @@
 """Tests of `python -m anchorlib fit`: anchors and their metrics for an annotated dataset."""
 
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -9,6 +7,7 @@ import pytest
 
 import anchorlib
 from anchorlib.cli import main
+from test_cli import test_bad_arguments_one_line_and_status_2 as check_one_line_error
 
 SAMPLE = Path(__file__).resolve().parents[1] / "book" / "data" / "sample"
 
@@ -51,10 +50,4 @@ def test_fit_with_evolution_and_given_image_size(capsys, tmp_path):
     ],
 )
 def test_fit_errors_are_one_line_with_status_2(argv, words):
-    result = subprocess.run(
-        [sys.executable, "-m", "anchorlib", *argv], capture_output=True, text=True, check=False
-    )
-    assert result.returncode == 2
-    assert result.stdout == ""
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("anchorlib: error:") and words in lines[0]
+    check_one_line_error(argv, words)
