@@ -77,7 +77,8 @@ def _cmd_fit(args: argparse.Namespace) -> int:
         where = f"with each image resized to long side {args.img_size:g}"
     anchors = kmeans_anchors(wh, args.k, seed=args.seed, progress=args.progress)
     lines = [data.summary(), ""]
-    lines += _anchor_table(f"k-means (1 - IoU) anchors, k = {args.k}, seed {args.seed}, {where}:", wh, anchors, args.threshold)
+    title = f"k-means (1 - IoU) anchors, k = {args.k}, seed {args.seed}, {where}:"
+    lines += _anchor_table(title, wh, anchors, args.threshold)
     if args.generations:
         evolved = evolve_anchors(
             wh, anchors, generations=args.generations, seed=args.seed, threshold=args.threshold,
@@ -101,14 +102,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     fit = sub.add_parser("fit", help="anchors fitted to an annotated dataset, with their metrics")
     fit.add_argument("path", help="COCO .json, YOLO folder, VOC .xml folder or keras-retinanet .csv")
-    fit.add_argument("--format", choices=ANNOTATION_FORMATS, default=None, help="default: guessed from the path")
+    fit.add_argument("--format", choices=ANNOTATION_FORMATS, default=None,
+                     help="default: guessed from the path")
     fit.add_argument("--k", type=int, default=9, help="number of anchors (default 9)")
     fit.add_argument("--img-size", type=float, default=None,
                      help="resize every image to this long side first, as YOLOv5 does (e.g. 640)")
     fit.add_argument("--image-size", type=_size_pair, default=None,
                      help="WIDTH,HEIGHT of every image, when YOLO labels come without images")
     fit.add_argument("--threshold", type=float, default=4.0, help="YOLOv5 anchor_t (default 4.0)")
-    fit.add_argument("--generations", type=int, default=0, help="YOLOv5-style evolution after k-means (default 0)")
+    fit.add_argument("--generations", type=int, default=0,
+                     help="YOLOv5-style evolution after k-means (default 0)")
     fit.add_argument("--seed", type=int, default=0)
     fit.add_argument("--progress", action="store_true", help="show progress bars on stderr")
     fit.set_defaults(run=_cmd_fit)

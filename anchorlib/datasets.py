@@ -1,8 +1,9 @@
 """Ground-truth boxes from annotation files, and a synthetic stand-in.
 
-:func:`load_boxes` reads the four annotation formats anchor tools meet most often and returns every
-box in the book's convention: ``(N, 4)`` float64 ``xyxy`` in continuous pixel coordinates (pixel
-``k`` spans ``[k, k + 1)``, width ``x2 - x1``), together with each box's image size and class.
+:func:`anchorlib.load_boxes` reads the four annotation formats anchor tools meet most often and
+returns every box in the book's convention: ``(N, 4)`` float64 ``xyxy`` in continuous pixel
+coordinates (pixel ``k`` spans ``[k, k + 1)``, width ``x2 - x1``), together with each box's image
+size and class.
 
 =========  ====================================  =================================================
 format     what ``path`` is                      coordinates in the file
@@ -10,7 +11,8 @@ format     what ``path`` is                      coordinates in the file
 ``coco``   a COCO ``.json`` file                 ``bbox = [x, y, w, h]``, continuous pixels
 ``yolo``   a folder with ``labels/`` and         ``class cx cy w h`` per line, divided by the
            ``images/``, or the ``labels/``       image width and height; sizes come from the
-           folder itself                         image headers (read with Pillow) or ``image_size``
+           folder itself                         image headers (read with Pillow, EXIF rotation
+                                                 applied) or ``image_size``
 ``voc``    a folder of Pascal VOC ``.xml``       ``xmin ymin xmax ymax``: 1-based, inclusive pixel
            files (or one file)                   indices, so ``x1 = xmin - 1`` and ``x2 = xmax``
 ``csv``    a keras-retinanet ``.csv`` file       ``image,x1,y1,x2,y2,class``, continuous pixels;
@@ -23,8 +25,8 @@ are continuous since it dropped the "+1" in May 2020.
 
 Nothing is dropped silently. A file that cannot be read raises a :class:`ValueError` naming the
 file, the line or entry, and what is wrong. Boxes of zero width or height, and COCO boxes marked
-``iscrowd``, are left out and listed in :attr:`Annotations.skipped`; boxes that extend beyond their
-image are kept and counted by :meth:`Annotations.summary`.
+``iscrowd``, are left out and listed in :attr:`anchorlib.Annotations.skipped`; boxes that extend
+beyond their image are kept and counted by :meth:`anchorlib.Annotations.summary`.
 """
 
 from __future__ import annotations
@@ -184,8 +186,11 @@ def _header_size(path: Path) -> tuple[float, float]:
     try:
         with Image.open(path) as image:
             width, height = image.size
+            orientation = image.getexif().get(0x0112)  # EXIF Orientation
     except (UnidentifiedImageError, OSError) as error:
         raise ValueError(f"{path}: cannot read the image size: {error}") from None
+    if orientation in (5, 6, 7, 8):  # stored rotated by 90 degrees: YOLOv5's exif_size swaps too
+        width, height = height, width
     return float(width), float(height)
 
 
@@ -434,7 +439,8 @@ def _yolo_folders(path: Path) -> tuple[Path, Path]:
 def _yolo_class_names(labels: Path) -> list[str] | None:
     for candidate in (labels / "classes.txt", labels.parent / "classes.txt"):
         if candidate.is_file():
-            return [line.strip() for line in candidate.read_text(encoding="utf-8").splitlines() if line.strip()]
+            lines = candidate.read_text(encoding="utf-8").splitlines()
+            return [line.strip() for line in lines if line.strip()]
     return None
 
 
@@ -459,9 +465,10 @@ def _load_yolo(path: Path, sizes) -> Annotations:
                 continue
             if len(fields) != 5:
                 raise ValueError(f"{where}: expected 5 values 'class cx cy w h', got {len(fields)}")
-            if not fields[0].isdigit():
+            class_value = _number(fields[0], where, "class")
+            if class_value < 0 or not class_value.is_integer():
                 raise ValueError(f"{where}: class must be a non-negative integer, got {fields[0]!r}")
-            class_id = int(fields[0])
+            class_id = int(class_value)
             if names is not None and class_id >= len(names):
                 raise ValueError(f"{where}: class {class_id} is not in classes.txt ({len(names)} classes)")
             values = [_number(v, where, name) for v, name in zip(fields[1:], ("cx", "cy", "w", "h"))]
@@ -504,7 +511,7 @@ def synthetic_boxes(n: int, *, seed: int, image_size: Sequence[float] = (640, 48
     n : int
         Number of boxes.
     seed : int
-        Seed of :func:`numpy.random.default_rng`; the same seed gives the same boxes.
+        Seed of ``numpy.random.default_rng``; the same seed gives the same boxes.
     image_size : (width, height), default (640, 480)
 
     Returns

@@ -5,14 +5,15 @@ Everything here works on box **shapes**: an ``(N, 2)`` array of widths and heigh
 and every anchor were centred on the same point. Three families of methods and metrics:
 
 * **k-means with distance 1 - IoU** (YOLOv2, Redmon and Farhadi 2017, section "Dimension
-  Clusters"): :func:`kmeans_anchors`, scored by :func:`mean_best_iou`.
+  Clusters"): :func:`anchorlib.kmeans_anchors`, scored by :func:`anchorlib.mean_best_iou`.
 * **YOLOv5's AutoAnchor** (ultralytics/yolov5 ``utils/autoanchor.py``): a box and an anchor
   match when neither side differs by more than a factor ``threshold`` (4.0 by default,
-  ``anchor_t`` in the hyper-parameters); :func:`anchor_fit` gives its best possible recall,
-  anchors above threshold and fitness, and :func:`evolve_anchors` its mutation step.
+  ``anchor_t`` in the hyper-parameters); :func:`anchorlib.anchor_fit` gives its best possible
+  recall, anchors above threshold and fitness, and :func:`anchorlib.evolve_anchors` its mutation
+  step.
 * **anchor-optimization** (martinzlocha/anchor-optimization ``optimize_anchors.py``): the
   ratios ``1, v, 1/v, ...`` and scales of a RetinaNet configuration searched by
-  :func:`scipy.optimize.differential_evolution`: :func:`optimize_ratios_scales`.
+  ``scipy.optimize.differential_evolution``: :func:`anchorlib.optimize_ratios_scales`.
 """
 
 from __future__ import annotations
@@ -298,7 +299,7 @@ def evolve_anchors(
     generations : int, default 1000
         YOLOv5's ``gen``.
     seed : int
-        Seed of :func:`numpy.random.default_rng`.
+        Seed of ``numpy.random.default_rng``.
     threshold : float, default 4.0
         As in :func:`anchor_fit`.
     mutation_prob, sigma : float
@@ -434,7 +435,7 @@ def optimize_ratios_scales(
     * ``"avg"``: ``1 - mean(m)``,
     * ``"ce"``: ``mean(-log(m))``.
 
-    It is minimised with :func:`scipy.optimize.differential_evolution` (``popsize``,
+    It is minimised with ``scipy.optimize.differential_evolution`` (``popsize``,
     ``mutation`` as anchor-optimization passes them), starting from a population that includes
     RetinaNet's defaults. Unlike anchor-optimization, the IoU has no "+1" in its widths.
 
@@ -453,7 +454,7 @@ def optimize_ratios_scales(
     ratio_bounds, scale_bounds : (float, float)
         Search intervals of each ``v_i`` and each scale.
     popsize, mutation, maxiter
-        Passed to :func:`scipy.optimize.differential_evolution`.
+        Passed to ``scipy.optimize.differential_evolution``.
     progress : bool, default False
         Show a progress bar (tqdm) over the generations.
 

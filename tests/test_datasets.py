@@ -69,6 +69,22 @@ def test_yolo_root_folder_and_given_image_size(tmp_path):
     np.testing.assert_allclose(data.boxes, [[80, 30, 120, 70]])
 
 
+def test_yolo_image_sizes_from_headers_follow_exif_rotation(tmp_path):
+    from PIL import Image
+
+    (tmp_path / "images").mkdir()
+    (tmp_path / "labels").mkdir()
+    exif = Image.Exif()
+    exif[0x0112] = 6  # "rotate 90 CW to display": the image is shown 20 wide and 30 tall
+    Image.new("1", (30, 20)).save(tmp_path / "images" / "a.png", exif=exif)
+    Image.new("1", (30, 20)).save(tmp_path / "images" / "b.png")
+    for stem in "ab":
+        (tmp_path / "labels" / f"{stem}.txt").write_text("1.0 0.5 0.5 0.5 0.5\n")  # float class ids are read too
+    data = anchorlib.load_boxes(tmp_path)
+    assert data.image_wh.tolist() == [[20.0, 30.0], [30.0, 20.0]] and data.classes == ("1", "1")
+    assert data.images == ("a.png", "b.png")
+
+
 def test_voc_is_one_based_inclusive(tmp_path):
     # py-faster-rcnn lib/datasets/pascal_voc.py: x1 = xmin - 1 (0-based), width = xmax - xmin + 1.
     # A box covering pixels 1..10 (1-based) is [0, 10) in continuous coordinates, 10 px wide.
@@ -154,6 +170,8 @@ def test_malformed_files_name_the_file_the_entry_and_the_problem(tmp_path, name,
     [
         ("0 0.5 0.5 0.2", "line 2: expected 5 values"),
         ("-1 0.5 0.5 0.2 0.2", "line 2: class must be a non-negative integer"),
+        ("0.5 0.5 0.5 0.2 0.2", "line 2: class must be a non-negative integer"),
+        ("cat 0.5 0.5 0.2 0.2", "line 2: class is not a number: 'cat'"),
         ("3 0.5 0.5 0.2 0.2", "line 2: class 3 is not in classes.txt"),
         ("0 0.5 0.5 1.2 0.2", "line 2: cx cy w h must be normalised"),
         ("0 0.5 nan 0.2 0.2", "line 2: cy is not finite"),
