@@ -24,10 +24,10 @@ The padding rules are the frameworks' own:
 Only the padding that some window actually reaches is reported as applied: PyTorch's ``padding=1``
 with a 3 x 3 / 2 window on an even input never reaches its right pad.
 
-:func:`simulate` checks all of this by brute force, without any receptive-field formula: it pads
+:func:`anchorlib.simulate` checks all of this by brute force, without any receptive-field formula: it pads
 explicitly, slides every window and propagates which input pixels can reach each output cell. The
 brute-force set always lies inside the analytic field clipped to the input, and equals it for every
-cell of every chain in :data:`BACKBONES` (tested). It can be smaller for other chains: dilated kernels
+cell of every chain in :data:`anchorlib.BACKBONES` (tested). It can be smaller for other chains: dilated kernels
 and kernels shorter than their stride leave holes, and a ``"valid"`` layer that drops the last pixels
 of its input, or a window lying wholly in the padding, hides pixels the interval still counts.
 """
