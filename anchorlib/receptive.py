@@ -355,6 +355,19 @@ def _levels(c3, c4, c5, output: Layer, extra: Layer, p6_from_p5: bool) -> Mappin
     return MappingProxyType({3: p3, 4: p4, 5: p5, 6: p6, 7: p6 + (extra,)})
 
 
+def _keras_resnet50_levels(pool: Layer, conv3: Layer) -> Mapping[int, tuple[Layer, ...]]:
+    """A Keras ResNet-50 (padded 7 x 7 / 2 stem, stride in the first 1 x 1) under keras-retinanet's FPN."""
+    c3, c4, c5 = _resnet50([Layer(7, 2, (3, 3)), pool], conv3, [Layer(1, 2, "valid"), conv3])
+    return _levels(c3, c4, c5, Layer(3, 1, "same"), Layer(3, 2, "same"), p6_from_p5=False)
+
+
+def _pytorch_resnet50_levels(down: Sequence[Layer], *, p6_from_p5: bool) -> Mapping[int, tuple[Layer, ...]]:
+    """A PyTorch ResNet-50 (padding 3 stem, padding 1 pool and 3 x 3 convs) with LastLevelP6P7."""
+    conv3 = Layer(3, 1, 1)
+    c3, c4, c5 = _resnet50([Layer(7, 2, 3), Layer(3, 2, 1)], conv3, down)
+    return _levels(c3, c4, c5, conv3, Layer(3, 2, 1), p6_from_p5=p6_from_p5)
+
+
 def _vgg16_levels() -> Mapping[int, tuple[Layer, ...]]:
     conv, pool = Layer(3, 1, "same"), Layer(2, 2, "valid")
     c3 = _chain([conv] * 2, [pool], [conv] * 2, [pool], [conv] * 3, [pool])
@@ -377,14 +390,7 @@ BACKBONES: Mapping[str, Backbone] = MappingProxyType({
         "valid conv, MaxPooling2D 3x3/2 'same'), keras_resnet/blocks/_2d.py L129-142 (stride 2 in the "
         "first 1x1 conv and the 1x1 shortcut, ZeroPadding2D(1) + 3x3 valid); "
         "keras_retinanet/models/resnet.py L99, L112 (C3-C5 = resnet.outputs[1:]); " + _KERAS_RETINANET,
-        _levels(
-            *_resnet50(
-                [Layer(7, 2, (3, 3)), Layer(3, 2, "same")],
-                Layer(3, 1, (1, 1)),
-                [Layer(1, 2, "valid"), Layer(3, 1, (1, 1))],
-            ),
-            Layer(3, 1, "same"), Layer(3, 2, "same"), p6_from_p5=False,
-        ),
+        _keras_resnet50_levels(Layer(3, 2, "same"), Layer(3, 1, (1, 1))),
     ),
     "keras-applications-resnet50": Backbone(
         "keras-applications-resnet50",
@@ -392,14 +398,7 @@ BACKBONES: Mapping[str, Backbone] = MappingProxyType({
         "keras_applications/resnet50.py L225-234 (ZeroPadding2D(3) + 7x7/2 valid conv, "
         "ZeroPadding2D(1) + 3x3/2 valid max pool), L114-131 (stride 2 in the first 1x1 conv and the "
         "shortcut, 3x3 'same'); under keras-retinanet's pyramid: " + _KERAS_RETINANET,
-        _levels(
-            *_resnet50(
-                [Layer(7, 2, (3, 3)), Layer(3, 2, (1, 1))],
-                Layer(3, 1, "same"),
-                [Layer(1, 2, "valid"), Layer(3, 1, "same")],
-            ),
-            Layer(3, 1, "same"), Layer(3, 2, "same"), p6_from_p5=False,
-        ),
+        _keras_resnet50_levels(Layer(3, 2, (1, 1)), Layer(3, 1, "same")),
     ),
     "keras-retinanet-vgg16": Backbone(
         "keras-retinanet-vgg16",
@@ -418,14 +417,7 @@ BACKBONES: Mapping[str, Backbone] = MappingProxyType({
         "(3x3 output convs padding 1; LastLevelP6P7: Conv2d(3, 2, 1), use_P5 = in_channels == "
         "out_channels); torchvision/models/detection/retinanet.py @ "
         "01fdb48883a534c746b1c60683a6eb4d70e72db6 (extra_blocks=LastLevelP6P7(256, 256): P6 from P5)",
-        _levels(
-            *_resnet50(
-                [Layer(7, 2, 3), Layer(3, 2, 1)],
-                Layer(3, 1, 1),
-                [Layer(3, 2, 1)],
-            ),
-            Layer(3, 1, 1), Layer(3, 2, 1), p6_from_p5=True,
-        ),
+        _pytorch_resnet50_levels([Layer(3, 2, 1)], p6_from_p5=True),
     ),
     "detectron2-resnet50": Backbone(
         "detectron2-resnet50",
@@ -435,14 +427,7 @@ BACKBONES: Mapping[str, Backbone] = MappingProxyType({
         "detectron2/config/defaults.py L499 (STRIDE_IN_1X1 = True); "
         "detectron2/modeling/backbone/fpn.py L78-86 (3x3 output convs padding 1), L203-214 and "
         "L248-265 (LastLevelP6P7(in_feature='res5'): Conv2d(3, 2, 1) on C5)",
-        _levels(
-            *_resnet50(
-                [Layer(7, 2, 3), Layer(3, 2, 1)],
-                Layer(3, 1, 1),
-                [Layer(1, 2, 0), Layer(3, 1, 1)],
-            ),
-            Layer(3, 1, 1), Layer(3, 2, 1), p6_from_p5=False,
-        ),
+        _pytorch_resnet50_levels([Layer(1, 2, 0), Layer(3, 1, 1)], p6_from_p5=False),
     ),
 })
 """Named backbones (keys) with their layer chains to P3-P7; see :class:`Backbone`.
