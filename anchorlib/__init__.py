@@ -11,28 +11,46 @@ from .coding import DEFAULT_SCALE_CLAMP, decode, decode_corners, encode, encode_
 from .grid import cell_centers, shift
 from .matching import ASSIGNMENT_RULES, assign, atss_assign
 from .presets import py_faster_rcnn_base_anchors, torchvision_base_anchors
+from .receptive import (
+    BACKBONES,
+    AxisGeometry,
+    Backbone,
+    Layer,
+    level_geometry,
+    simulate,
+    trace,
+    true_centers,
+)
 from .shapes import anchor_shapes, base_anchors, octave_scales
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "ASSIGNMENT_RULES",
-    "BOX_FORMATS",
-    "DEFAULT_SCALE_CLAMP",
     "anchor_shapes",
     "assign",
+    "ASSIGNMENT_RULES",
     "atss_assign",
+    "AxisGeometry",
+    "Backbone",
+    "BACKBONES",
     "base_anchors",
     "box_area",
     "box_convert",
+    "BOX_FORMATS",
     "box_iou",
     "cell_centers",
     "decode",
     "decode_corners",
+    "DEFAULT_SCALE_CLAMP",
     "encode",
     "encode_corners",
+    "Layer",
+    "level_geometry",
     "octave_scales",
     "py_faster_rcnn_base_anchors",
     "shift",
+    "simulate",
     "torchvision_base_anchors",
+    "trace",
+    "true_centers",
 ]
