@@ -8,19 +8,38 @@ core imports them.
 
 from .boxes import BOX_FORMATS, box_area, box_convert, box_iou
 from .grid import cell_centers, shift
-from .presets import py_faster_rcnn_base_anchors, torchvision_base_anchors
+from .presets import (
+    PRESETS,
+    AnchorLevel,
+    Preset,
+    anchor_levels,
+    anchors_for_image,
+    detectron2_base_anchors,
+    keras_retinanet_base_anchors,
+    mmdet_base_anchors,
+    py_faster_rcnn_base_anchors,
+    torchvision_base_anchors,
+)
 from .shapes import anchor_shapes, base_anchors, octave_scales
 
 __version__ = "0.1.0"
 
 __all__ = [
     "BOX_FORMATS",
+    "PRESETS",
+    "AnchorLevel",
+    "Preset",
+    "anchor_levels",
     "anchor_shapes",
+    "anchors_for_image",
     "base_anchors",
     "box_area",
     "box_convert",
     "box_iou",
     "cell_centers",
+    "detectron2_base_anchors",
+    "keras_retinanet_base_anchors",
+    "mmdet_base_anchors",
     "octave_scales",
     "py_faster_rcnn_base_anchors",
     "shift",

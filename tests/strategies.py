@@ -17,3 +17,6 @@ def xyxy_boxes(draw, min_size: int = 1, max_size: int = 8, min_side: float = 0.5
     corners = draw(hnp.arrays(np.float64, (n, 2), elements=coordinate))
     sides = draw(hnp.arrays(np.float64, (n, 2), elements=st.floats(min_side, 1e3)))
     return np.concatenate([corners, corners + sides], axis=1)
+
+# Network input shapes (height, width): small enough that every preset's anchors stay cheap.
+image_shapes = st.tuples(st.integers(1, 700), st.integers(1, 700))
