@@ -410,7 +410,7 @@ def _py_faster_rcnn(p: Mapping[str, Any], padded, shapes) -> list[AnchorLevel]:
 
 _RETINANET_RATIOS = (0.5, 1.0, 2.0)
 _TV = ("pytorch/vision", "6922d2162dbf781a9d5eb730b07b64658f75441b")
-_MM = ("open-mmlab/mmdetection", "e750c488f045017cbd22002820dae8b54a2a86fc")
+_MM = ("open-mmlab/mmdetection", "c176bc882ab0bdf26e56c88a2bf2bdb041ff6256")
 _D2 = ("facebookresearch/detectron2", "02b5c4e295e990042a714712c21dc79b731e8833")
 
 _MMDET_RETINANET = {
