@@ -7,7 +7,7 @@ core imports them.
 """
 
 from .boxes import BOX_FORMATS, box_area, box_convert, box_iou
-from .grid import cell_centers, shift
+from .grid import cell_centers, centered_grid_start, shift
 from .presets import (
     PRESETS,
     AnchorLevel,
@@ -37,6 +37,7 @@ __all__ = [
     "box_convert",
     "box_iou",
     "cell_centers",
+    "centered_grid_start",
     "detectron2_base_anchors",
     "keras_retinanet_base_anchors",
     "mmdet_base_anchors",
