@@ -4,7 +4,8 @@ Cell ``(i, j)`` (row ``i``, column ``j``) of a feature map with stride ``S`` get
 at ``((j + offset) * S, (i + offset) * S)`` in input pixels. The offset is the whole difference
 between the libraries' conventions: keras-retinanet uses ``offset = 0.5`` (the centre of the
 ``S x S`` block the cell stands for), torchvision and mmdetection's default use ``offset = 0``.
-A third convention centres the grid of cell centres on the image (:func:`centered_grid_start`).
+A third convention centres the grid of cell centres on the image
+(:func:`anchorlib.centered_grid_start`).
 """
 
 from __future__ import annotations
