@@ -304,7 +304,7 @@ def _nominal_shapes(padded: tuple[int, int], strides: Sequence[int], given) -> l
 
 def _per_level(values: Any, count: int, name: str) -> list[Any]:
     """detectron2's ``_broadcast_params``: one list for all levels, or one list per level."""
-    if isinstance(values, (str, bytes)) or not isinstance(values, Sequence) or not len(values):
+    if isinstance(values, (str, bytes)) or not isinstance(values, (Sequence, np.ndarray)) or not len(values):
         raise TypeError(f"{name} must be a non-empty list, got {values!r}")
     if not isinstance(values[0], (Sequence, np.ndarray)):
         return [values] * count
@@ -343,7 +343,7 @@ def _keras_retinanet(p: Mapping[str, Any], padded, shapes) -> list[AnchorLevel]:
 
 def _torchvision(p: Mapping[str, Any], padded, shapes, *, first_level: int) -> list[AnchorLevel]:
     sizes = p["sizes"]
-    if isinstance(sizes, Sequence) and len(sizes) and not isinstance(sizes[0], (Sequence, np.ndarray)):
+    if isinstance(sizes, (Sequence, np.ndarray)) and len(sizes) and not isinstance(sizes[0], (Sequence, np.ndarray)):
         sizes = [(size,) for size in sizes]  # AnchorGenerator: a flat list is one size per level
     count = len(sizes) if shapes is None else len(shapes)
     levels = list(range(first_level, first_level + count))  # one level per entry of sizes

@@ -351,3 +351,18 @@ def test_presets_describe_their_source():
 def test_preset_bad_input(call, error, words):
     with pytest.raises(error, match=words):
         call()
+
+
+def test_torchvision_flat_sizes_are_one_size_per_level():
+    # anchor_utils.py @6922d21, AnchorGenerator.__init__: "if not isinstance(sizes[0], (list, tuple)):
+    # sizes = tuple((s,) for s in sizes)", so sizes=(32, 64) means two levels of one size each.
+    levels = anchorlib.anchor_levels((64, 64), "torchvision-fasterrcnn", sizes=(32, 64), aspect_ratios=(1.0,))
+    assert [lv.cell_anchors.tolist() for lv in levels] == [[[-16, -16, 16, 16]], [[-32, -32, 32, 32]]]
+    assert [lv.level for lv in levels] == [2, 3]
+
+
+def test_numpy_arrays_are_accepted_as_parameters():
+    lists = anchorlib.anchors_for_image((64, 96), "detectron2-retinanet", aspect_ratios=[[0.5, 1.0]])
+    arrays = anchorlib.anchors_for_image((64, 96), "detectron2-retinanet", aspect_ratios=np.array([[0.5, 1.0]]))
+    for a, b in zip(lists, arrays):
+        np.testing.assert_array_equal(a, b)
