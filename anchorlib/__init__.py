@@ -8,9 +8,20 @@ core imports them.
 
 from .boxes import BOX_FORMATS, box_area, box_convert, box_iou
 from .coding import DEFAULT_SCALE_CLAMP, decode, decode_corners, encode, encode_corners
-from .grid import cell_centers, shift
+from .grid import cell_centers, centered_grid_start, shift
 from .matching import ASSIGNMENT_RULES, assign, atss_assign
-from .presets import py_faster_rcnn_base_anchors, torchvision_base_anchors
+from .presets import (
+    PRESETS,
+    AnchorLevel,
+    Preset,
+    anchor_levels,
+    anchors_for_image,
+    detectron2_base_anchors,
+    keras_retinanet_base_anchors,
+    mmdet_base_anchors,
+    py_faster_rcnn_base_anchors,
+    torchvision_base_anchors,
+)
 from .receptive import (
     BACKBONES,
     AxisGeometry,
@@ -26,7 +37,10 @@ from .shapes import anchor_shapes, base_anchors, octave_scales
 __version__ = "0.1.0"
 
 __all__ = [
+    "anchor_levels",
     "anchor_shapes",
+    "AnchorLevel",
+    "anchors_for_image",
     "assign",
     "ASSIGNMENT_RULES",
     "atss_assign",
@@ -39,14 +53,20 @@ __all__ = [
     "BOX_FORMATS",
     "box_iou",
     "cell_centers",
+    "centered_grid_start",
     "decode",
     "decode_corners",
     "DEFAULT_SCALE_CLAMP",
+    "detectron2_base_anchors",
     "encode",
     "encode_corners",
+    "keras_retinanet_base_anchors",
     "Layer",
     "level_geometry",
+    "mmdet_base_anchors",
     "octave_scales",
+    "Preset",
+    "PRESETS",
     "py_faster_rcnn_base_anchors",
     "shift",
     "simulate",

@@ -23,6 +23,7 @@ __all__ = [
     "flow_diagram",
     "iou_histograms",
     "new_axes",
+    "new_axes_grid",
     "receptive_fields",
 ]
 
@@ -37,6 +38,23 @@ def new_axes(width: float = 5.0, height: float = 5.0, *, image_coords: bool = Tr
         ax.set_aspect("equal")
         ax.invert_yaxis()
     return ax
+
+
+def new_axes_grid(
+    rows: int, cols: int, *, panel: float = 2.6, image_coords: bool = True
+) -> np.ndarray:
+    """A fresh figure of ``rows x cols`` panels of fixed size, sharing both axes (small multiples).
+
+    Returns the axes as a ``(rows, cols)`` array; with ``image_coords`` the y axis points down and
+    the aspect ratio is 1, as in :func:`new_axes`.
+    """
+    figure, axes = plt.subplots(rows, cols, figsize=(panel * cols, panel * rows), sharex=True,
+                                sharey=True, squeeze=False)
+    if image_coords:
+        for ax in axes.flat:
+            ax.set_aspect("equal")
+        axes[0, 0].invert_yaxis()  # shared: inverts every panel
+    return axes
 
 
 def draw_boxes(

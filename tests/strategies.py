@@ -40,3 +40,7 @@ def layers(draw):
 def layer_chains(max_size: int = 5):
     """A non-empty list of layers."""
     return st.lists(layers(), min_size=1, max_size=max_size)
+
+
+# Network input shapes (height, width): small enough that every preset's anchors stay cheap.
+image_shapes = st.tuples(st.integers(1, 700), st.integers(1, 700))
