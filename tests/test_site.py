@@ -4,8 +4,10 @@
 thread) and drives Debian's Chromium headless through Playwright, with every request that does not go
 to that server aborted, so a page that needs the network fails here. For every page of `_toc.yml` it
 checks that the page loads, logs no console error, shows every image, typesets every formula with
-the locally served MathJax, and offers its notebook for download; then it walks the book with the
-"next" and "previous" links, searches for "stride", and renders one chapter at a phone's width.
+the locally served MathJax, and links "previous"/"next" in table-of-contents order; a chapter must
+also have a figure, at least three exercises whose solutions open only on a click, and its notebook
+for download. Then it follows a "next" and a "previous" link, searches for "stride", and renders one
+chapter at a phone's width.
 Screenshots land in `_build/screenshots/` for a person to look at.
 
 `make test` (and so `.ci/run`) installs Chromium (`make browser`); without it, or without a built
@@ -24,7 +26,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-import yaml
+from test_notebooks import _toc_files
 
 ROOT = Path(__file__).resolve().parents[1]
 SITE = ROOT / "_build" / "html"
@@ -47,15 +49,7 @@ ALLOWED_CONSOLE_ERRORS = {
 }
 
 
-def _toc_pages() -> list[str]:
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    pages = [toc["root"]]
-    for part in toc.get("parts", []):
-        pages += [chapter["file"] for chapter in part["chapters"]]
-    return pages
-
-
-PAGES = _toc_pages()
+PAGES = _toc_files()  # every page, in reading order
 CHAPTERS = [entry for entry in PAGES if (ROOT / f"{entry}.ipynb").exists()]
 
 
@@ -209,8 +203,14 @@ def test_page_renders_offline_without_errors(desktop, site_url, entry):
     expected_next = f"{site_url}{PAGES[index + 1]}.html" if index + 1 < len(PAGES) else None
     assert _neighbour(desktop.page, "a.left-prev") == expected_prev
     assert _neighbour(desktop.page, "a.right-next") == expected_next
-    if chapter:  # a figure, and the notebook for download
+    if chapter:  # a figure, exercises whose solutions open on a click, the notebook for download
         assert any("/_images/" in image["src"] for image in images), f"{entry}: no figure"
+        assert desktop.page.locator(".exercise").count() >= 3, f"{entry}: fewer than three exercises"
+        solution = desktop.page.locator(".solution").first
+        body = solution.locator(":scope > :not(.admonition-title)").first
+        assert not body.is_visible(), f"{entry}: the first solution is shown before it is clicked"
+        solution.locator("button.toggle-button").click()
+        body.wait_for(state="visible")
         links = desktop.page.eval_on_selector_all(
             "a[href$='.ipynb']", "links => links.map(a => a.href)"
         )
