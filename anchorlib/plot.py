@@ -159,6 +159,8 @@ def draw_anchor_grid(
     per_cell = len(cell_anchors)
     chosen = []
     for cell in cells:
+        if not isinstance(cell, (tuple, list, np.ndarray)) or len(cell) != 2:
+            raise ValueError(f"cells: expected (row, col) pairs, got {cell!r}")
         i, j = (positive_int(v, "cells", allow_zero=True) for v in cell)
         if i >= rows or j >= cols:
             raise ValueError(f"cells: ({i}, {j}) is outside the {rows} x {cols} feature map")

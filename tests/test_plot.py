@@ -66,6 +66,8 @@ def test_explorer_redraws_when_a_slider_moves(capsys):
         ({"cells": [(4, 0)]}, ValueError, "cells"),
         ({"cells": [(-1, 0)]}, ValueError, "cells"),
         ({"cells": [(0.5, 0)]}, TypeError, "cells"),
+        ({"cells": [(1,)]}, ValueError, "cells"),
+        ({"cells": [3]}, ValueError, "cells"),
         ({"image": np.zeros((10, 10))}, ValueError, "image"),
         ({"size": -1}, ValueError, "base_size"),
     ],

@@ -4,9 +4,9 @@
 thread) and drives Debian's Chromium headless through Playwright, with every request that does not go
 to that server aborted, so a page that needs the network fails here. For every page of `_toc.yml` it
 checks that the page loads, logs no console error, shows every image, typesets every formula with
-the locally served MathJax, and links "previous"/"next" in table-of-contents order; a chapter must
-also have a figure, at least three exercises whose solutions open only on a click, and its notebook
-for download. Then it follows a "next" and a "previous" link, searches for "stride", and renders one
+the locally served MathJax, and links "previous"/"next" in table-of-contents order; a notebook page
+must offer its `.ipynb` for download, and a chapter must have a figure and at least three exercises
+whose solutions open only on a click. Then it follows a "next" and a "previous" link, searches for "stride", and renders one
 chapter at a phone's width.
 Screenshots land in `_build/screenshots/` for a person to look at.
 
@@ -26,6 +26,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+import yaml
 from test_notebooks import _toc_files
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -50,7 +51,12 @@ ALLOWED_CONSOLE_ERRORS = {
 
 
 PAGES = _toc_files()  # every page, in reading order
-CHAPTERS = [entry for entry in PAGES if (ROOT / f"{entry}.ipynb").exists()]
+NOTEBOOK_PAGES = [entry for entry in PAGES if (ROOT / f"{entry}.ipynb").exists()]
+CHAPTERS = [  # the part captioned "Chapters"; appendices (explorer, ...) need no exercises
+    chapter["file"]
+    for part in yaml.safe_load((ROOT / "_toc.yml").read_text())["parts"] if part["caption"] == "Chapters"
+    for chapter in part["chapters"]
+]
 
 
 def _unavailable(reason: str):
@@ -188,8 +194,8 @@ def test_page_renders_offline_without_errors(desktop, site_url, entry):
     desktop.goto(f"{site_url}{entry}.html")
     math = _wait_for_math(desktop.page)
     images = _images(desktop.page)
-    chapter = entry in CHAPTERS
-    desktop.page.screenshot(path=_shot_name(entry), full_page=chapter)
+    notebook = entry in NOTEBOOK_PAGES
+    desktop.page.screenshot(path=_shot_name(entry), full_page=notebook)
 
     desktop.assert_offline_and_clean(entry)
     assert desktop.page.title(), f"{entry} has no title"
@@ -203,7 +209,16 @@ def test_page_renders_offline_without_errors(desktop, site_url, entry):
     expected_next = f"{site_url}{PAGES[index + 1]}.html" if index + 1 < len(PAGES) else None
     assert _neighbour(desktop.page, "a.left-prev") == expected_prev
     assert _neighbour(desktop.page, "a.right-next") == expected_next
-    if chapter:  # a figure, exercises whose solutions open on a click, the notebook for download
+    if notebook:  # the page offers its notebook for download
+        links = desktop.page.eval_on_selector_all(
+            "a[href$='.ipynb']", "links => links.map(a => a.href)"
+        )
+        assert links, f"{entry}: no .ipynb download link"
+        download = desktop.page.request.get(links[0])
+        assert download.ok, f"{links[0]}: HTTP {download.status}"
+        stored = json.loads(download.text())
+        assert stored["nbformat"] == 4 and stored["cells"], links[0]
+    if entry in CHAPTERS:  # a figure, and exercises whose solutions open only on a click
         assert any("/_images/" in image["src"] for image in images), f"{entry}: no figure"
         assert desktop.page.locator(".exercise").count() >= 3, f"{entry}: fewer than three exercises"
         solution = desktop.page.locator(".solution").first
@@ -211,14 +226,6 @@ def test_page_renders_offline_without_errors(desktop, site_url, entry):
         assert not body.is_visible(), f"{entry}: the first solution is shown before it is clicked"
         solution.locator("button.toggle-button").click()
         body.wait_for(state="visible")
-        links = desktop.page.eval_on_selector_all(
-            "a[href$='.ipynb']", "links => links.map(a => a.href)"
-        )
-        assert links, f"{entry}: no .ipynb download link"
-        download = desktop.page.request.get(links[0])
-        assert download.ok, f"{links[0]}: HTTP {download.status}"
-        notebook = json.loads(download.text())
-        assert notebook["nbformat"] == 4 and notebook["cells"], links[0]
 
 
 def test_next_and_previous_links_navigate(desktop, site_url):
