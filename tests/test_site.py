@@ -71,12 +71,17 @@ def site_url():
     if not (SITE / "index.html").exists():
         _unavailable("no built site in _build/html (run `make html`)")
 
-    class Quiet(SimpleHTTPRequestHandler):
+    class QuietHandler(SimpleHTTPRequestHandler):
         def log_message(self, *args):
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(SITE)))
-    server.daemon_threads = True
+    class QuietServer(ThreadingHTTPServer):
+        daemon_threads = True
+
+        def handle_error(self, request, client_address):
+            pass  # the browser drops connections it no longer needs when it navigates away
+
+    server = QuietServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(SITE)))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}/"
@@ -240,7 +245,14 @@ def test_next_and_previous_links_navigate(desktop, site_url):
 
 
 def test_search_finds_stride(desktop, site_url):
-    desktop.goto(f"{site_url}search.html?q=stride")
+    # as a reader does it: the search button in the header, type, Enter, read the results page
+    desktop.goto(f"{site_url}{PAGES[0]}.html")
+    desktop.page.locator("button.search-button-field").first.click()
+    field = desktop.page.locator("#pst-search-dialog input[name=q]")
+    field.fill("stride")
+    with desktop.page.expect_navigation(wait_until="load"):
+        field.press("Enter")
+    assert desktop.page.url == f"{site_url}search.html?q=stride"
     desktop.page.wait_for_selector("#search-results ul.search li")
     hits = desktop.page.eval_on_selector_all(
         "#search-results ul.search li a", "links => links.map(a => a.getAttribute('href'))"
