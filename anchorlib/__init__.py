@@ -7,22 +7,70 @@ core imports them.
 """
 
 from .boxes import BOX_FORMATS, box_area, box_convert, box_iou
-from .grid import cell_centers, shift
-from .presets import py_faster_rcnn_base_anchors, torchvision_base_anchors
+from .coding import DEFAULT_SCALE_CLAMP, decode, decode_corners, encode, encode_corners
+from .grid import cell_centers, centered_grid_start, shift
+from .matching import ASSIGNMENT_RULES, assign, atss_assign
+from .presets import (
+    PRESETS,
+    AnchorLevel,
+    Preset,
+    anchor_levels,
+    anchors_for_image,
+    detectron2_base_anchors,
+    keras_retinanet_base_anchors,
+    mmdet_base_anchors,
+    py_faster_rcnn_base_anchors,
+    torchvision_base_anchors,
+)
+from .receptive import (
+    BACKBONES,
+    AxisGeometry,
+    Backbone,
+    Layer,
+    level_geometry,
+    simulate,
+    trace,
+    true_centers,
+)
 from .shapes import anchor_shapes, base_anchors, octave_scales
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "BOX_FORMATS",
+    "anchor_levels",
     "anchor_shapes",
+    "AnchorLevel",
+    "anchors_for_image",
+    "assign",
+    "ASSIGNMENT_RULES",
+    "atss_assign",
+    "AxisGeometry",
+    "Backbone",
+    "BACKBONES",
     "base_anchors",
     "box_area",
     "box_convert",
+    "BOX_FORMATS",
     "box_iou",
     "cell_centers",
+    "centered_grid_start",
+    "decode",
+    "decode_corners",
+    "DEFAULT_SCALE_CLAMP",
+    "detectron2_base_anchors",
+    "encode",
+    "encode_corners",
+    "keras_retinanet_base_anchors",
+    "Layer",
+    "level_geometry",
+    "mmdet_base_anchors",
     "octave_scales",
+    "Preset",
+    "PRESETS",
     "py_faster_rcnn_base_anchors",
     "shift",
+    "simulate",
     "torchvision_base_anchors",
+    "trace",
+    "true_centers",
 ]

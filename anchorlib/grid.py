@@ -4,6 +4,8 @@ Cell ``(i, j)`` (row ``i``, column ``j``) of a feature map with stride ``S`` get
 at ``((j + offset) * S, (i + offset) * S)`` in input pixels. The offset is the whole difference
 between the libraries' conventions: keras-retinanet uses ``offset = 0.5`` (the centre of the
 ``S x S`` block the cell stands for), torchvision and mmdetection's default use ``offset = 0``.
+A third convention centres the grid of cell centres on the image
+(:func:`anchorlib.centered_grid_start`).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from numpy.typing import ArrayLike
 
 from ._checks import boxes_array, pair, positive_int, positive_scalar, real_scalar
 
-__all__ = ["cell_centers", "shift"]
+__all__ = ["cell_centers", "centered_grid_start", "shift"]
 
 
 def _feature_shape(feature_shape: Sequence[int]) -> tuple[int, int]:
@@ -27,6 +29,14 @@ def _feature_shape(feature_shape: Sequence[int]) -> tuple[int, int]:
         positive_int(feature_shape[0], "feature_shape[0]"),
         positive_int(feature_shape[1], "feature_shape[1]"),
     )
+
+
+def _axis_centers(feature_shape, stride, offset) -> tuple[np.ndarray, np.ndarray]:
+    """Validated centre coordinates along x (one per column) and y (one per row)."""
+    height, width = _feature_shape(feature_shape)
+    stride_y, stride_x = pair(stride, "stride", positive_scalar)
+    offset_y, offset_x = pair(offset, "offset", real_scalar)
+    return (np.arange(width) + offset_x) * stride_x, (np.arange(height) + offset_y) * stride_y
 
 
 def cell_centers(
@@ -55,11 +65,7 @@ def cell_centers(
     >>> cell_centers((2, 3), 8).tolist()
     [[4.0, 4.0], [12.0, 4.0], [20.0, 4.0], [4.0, 12.0], [12.0, 12.0], [20.0, 12.0]]
     """
-    height, width = _feature_shape(feature_shape)
-    stride_y, stride_x = pair(stride, "stride", positive_scalar)
-    offset_y, offset_x = pair(offset, "offset", real_scalar)
-    xs = (np.arange(width) + offset_x) * stride_x
-    ys = (np.arange(height) + offset_y) * stride_y
+    xs, ys = _axis_centers(feature_shape, stride, offset)
     cx, cy = np.meshgrid(xs, ys)  # (height, width) each, row-major
     return np.stack([cx.reshape(-1), cy.reshape(-1)], axis=1)
 
@@ -98,6 +104,31 @@ def shift(
     [[-16.0, -16.0, 16.0, 16.0]]
     """
     anchors = boxes_array(base_anchors, "base_anchors")
-    centers = cell_centers(feature_shape, stride, offset)
-    shifts = np.concatenate([centers, centers], axis=1)  # (cells, 4)
-    return (shifts[:, None, :] + anchors[None, :, :]).reshape(-1, 4)
+    xs, ys = _axis_centers(feature_shape, stride, offset)
+    # Write x and y columns separately: broadcasting over the (x, y) pairs of a 4-wide last axis
+    # would run numpy's inner loop over 4 elements at a time, several times slower.
+    out = np.empty((len(ys), len(xs), len(anchors), 4))
+    out[..., 0::2] = xs[None, :, None, None] + anchors[None, None, :, 0::2]
+    out[..., 1::2] = ys[:, None, None, None] + anchors[None, None, :, 1::2]
+    return out.reshape(-1, 4)
+
+
+def centered_grid_start(image_size: int, feature_size: int, stride: float) -> float:
+    """Centre of cell 0 when the grid of cell centres is centred on the image, along one axis.
+
+    The ``feature_size`` centres, ``stride`` apart, span ``(feature_size - 1) * stride``; centring
+    that span on an axis of ``image_size`` pixels puts the first centre at
+    ``(image_size - (feature_size - 1) * stride) / 2``. This is the convention proposed in
+    keras-retinanet pull request #1075. Divide by ``stride`` for the ``offset`` of :func:`shift`.
+
+    Examples
+    --------
+    >>> centered_grid_start(256, 32, 8)
+    4.0
+    >>> centered_grid_start(800, 13, 64)
+    16.0
+    """
+    size = positive_int(image_size, "image_size")
+    cells = positive_int(feature_size, "feature_size")
+    step = positive_scalar(stride, "stride")
+    return (size - (cells - 1) * step) / 2
