@@ -267,7 +267,7 @@ def test_a_chapter_reads_at_phone_width(phone, site_url):
     phone.goto(f"{site_url}{entry}.html")
     math = _wait_for_math(phone.page)
     images = _images(phone.page)
-    phone.page.screenshot(path=_shot_name(entry, "-phone"))
+    phone.page.screenshot(path=_shot_name(entry, "-phone"), full_page=True)
     layout = phone.page.evaluate(
         """() => ({
             page: document.documentElement.scrollWidth,
