@@ -128,14 +128,21 @@ def box_iou(boxes1: ArrayLike, boxes2: ArrayLike, *, inclusive: bool = False) ->
     one = 1.0 if inclusive else 0.0
     area_a = (a[:, 2] - a[:, 0] + one) * (a[:, 3] - a[:, 1] + one)
     area_b = (b[:, 2] - b[:, 0] + one) * (b[:, 3] - b[:, 1] + one)
-    inter_w = (
-        np.minimum(a[:, None, 2], b[None, :, 2]) - np.maximum(a[:, None, 0], b[None, :, 0]) + one
-    )
-    inter_h = (
-        np.minimum(a[:, None, 3], b[None, :, 3]) - np.maximum(a[:, None, 1], b[None, :, 1]) + one
-    )
-    inter = np.clip(inter_w, 0, None) * np.clip(inter_h, 0, None)
-    union = area_a[:, None] + area_b[None, :] - inter
-    iou = np.zeros_like(inter)
-    np.divide(inter, union, out=iou, where=union > 0)
-    return iou
+    # Three (N, M) float arrays at most, reused in place: the full matrix is the memory bottleneck.
+    inter = np.minimum(a[:, None, 2], b[None, :, 2])
+    scratch = np.maximum(a[:, None, 0], b[None, :, 0])
+    inter -= scratch
+    inter += one
+    np.maximum(inter, 0, out=inter)  # intersection width
+    height = np.minimum(a[:, None, 3], b[None, :, 3])
+    np.maximum(a[:, None, 1], b[None, :, 1], out=scratch)
+    height -= scratch
+    height += one
+    np.maximum(height, 0, out=height)
+    inter *= height  # intersection area
+    del height
+    np.add(area_a[:, None], area_b[None, :], out=scratch)
+    scratch -= inter  # union
+    # Where the union is 0 both boxes are degenerate and the intersection is 0 too: IoU stays 0.
+    np.divide(inter, scratch, out=inter, where=scratch > 0)
+    return inter
