@@ -7,6 +7,14 @@ core imports them.
 """
 
 from .boxes import BOX_FORMATS, box_area, box_convert, box_iou
+from .coverage import (
+    anchor_count,
+    anchor_memory,
+    best_iou,
+    covered_sizes,
+    position_coverage,
+    worst_case_iou,
+)
 from .grid import cell_centers, shift
 from .presets import py_faster_rcnn_base_anchors, torchvision_base_anchors
 from .shapes import anchor_shapes, base_anchors, octave_scales
@@ -15,14 +23,20 @@ __version__ = "0.1.0"
 
 __all__ = [
     "BOX_FORMATS",
+    "anchor_count",
+    "anchor_memory",
     "anchor_shapes",
     "base_anchors",
+    "best_iou",
     "box_area",
     "box_convert",
     "box_iou",
     "cell_centers",
+    "covered_sizes",
     "octave_scales",
+    "position_coverage",
     "py_faster_rcnn_base_anchors",
     "shift",
     "torchvision_base_anchors",
+    "worst_case_iou",
 ]

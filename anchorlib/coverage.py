@@ -1,0 +1,608 @@
+"""Anchor coverage: does every object of a given size, wherever it lies, get a good anchor?
+
+An anchor configuration is given by keyword arguments, one entry per pyramid level in ``sizes`` and
+``strides`` and the same ``ratios`` and ``scales`` on every level, as in keras-retinanet's
+``AnchorParameters``. Cell ``(i, j)`` of a level with stride ``t`` has its anchors centred at
+``((j + offset) * t, (i + offset) * t)`` (:func:`anchorlib.shift`). The analysis ignores image
+borders: the anchor lattice is taken to fill the plane, so it is periodic with period
+``P = lcm(strides)`` along each axis and a ground-truth box's position only matters modulo ``P``.
+
+For one anchor shape ``w x h`` the best anchor of a lattice for a ground truth ``gw x gh`` centred at
+``(x, y)`` is the one with the nearest centre along each axis, because the per-axis overlap
+``o(d) = max(0, min(w, gw, (w + gw) / 2 - |d|))`` never grows with the centre distance ``|d|``. Its
+IoU is ``I / (S - I)`` with ``I = o_x o_y`` and ``S = w h + gw gh``; since ``I / (S - I)`` increases
+with ``r = I / S``, comparing anchors by IoU is comparing them by ``r``. Every function below rests
+on these two facts; the chapter "Small objects" proves where the worst position lies.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Sequence
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from ._checks import boxes_array, pair, positive_int, positive_scalar, positive_vector, real_scalar
+from .boxes import box_iou
+from .shapes import anchor_shapes
+
+__all__ = [
+    "anchor_count",
+    "anchor_memory",
+    "best_iou",
+    "covered_sizes",
+    "position_coverage",
+    "worst_case_iou",
+]
+
+#: Default number of (ground truth, anchor) pairs per block in :func:`best_iou`.
+_MAX_PAIRS = 2**18
+_TINY = 1e-12
+#: Largest (shapes x breakpoints x breakpoints) grid the exact search evaluates (two float64 arrays of it: 160 MB).
+_MAX_SEARCH = 10**7
+
+
+# ----------------------------------------------------------------------------------------------
+# configuration
+# ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Config:
+    strides: np.ndarray  # (L,) float, whole numbers
+    offset: float
+    level: np.ndarray  # (M,) level index of each anchor shape
+    widths: np.ndarray  # (M,)
+    heights: np.ndarray  # (M,)
+    period: int  # lcm of the strides
+
+
+def _config(sizes: Any, strides: Any, ratios: Any, scales: Any, offset: Any) -> _Config:
+    size = positive_vector(sizes, "sizes")
+    stride = positive_vector(strides, "strides")
+    if size.shape != stride.shape:
+        raise ValueError(
+            f"sizes and strides must have one entry per level, got {size.size} sizes and "
+            f"{stride.size} strides"
+        )
+    if np.any(stride != np.round(stride)):
+        raise ValueError(f"strides must be whole numbers of pixels, got {stride.tolist()}")
+    centre = real_scalar(offset, "offset")
+    shapes = [anchor_shapes(s, ratios, scales) for s in size]
+    per_level = len(shapes[0])
+    level = np.repeat(np.arange(size.size), per_level)
+    wh = np.concatenate(shapes, axis=0)
+    period = math.lcm(*(int(t) for t in stride))
+    return _Config(stride, centre, level, wh[:, 0], wh[:, 1], period)
+
+
+def _gt_shape(box_size: Any, aspect: Any) -> tuple[float, float]:
+    side = positive_scalar(box_size, "box_size")
+    ratio = positive_scalar(aspect, "aspect")
+    return side / math.sqrt(ratio), side * math.sqrt(ratio)
+
+
+def _distance(x: np.ndarray, stride: np.ndarray, offset: float) -> np.ndarray:
+    """Distance from ``x`` (any shape) to the nearest centre ``(k + offset) * stride``, per stride."""
+    stride = stride.reshape(stride.shape + (1,) * x.ndim)
+    phase = np.mod(x[None] - offset * stride, stride)
+    return np.minimum(phase, stride - phase)
+
+
+def _overlap(distance: np.ndarray, side: np.ndarray, gt_side: float) -> np.ndarray:
+    """Per-axis overlap of a segment of length ``side`` and one of ``gt_side`` whose centres are
+    ``distance`` apart; ``side`` is broadcast over the trailing axes of ``distance``."""
+    side = side.reshape(side.shape + (1,) * (distance.ndim - 1))
+    full = np.minimum(side, gt_side)
+    return np.clip(np.minimum(full, (side + gt_side) / 2 - distance), 0, None)
+
+
+def _axis_overlaps(cfg: _Config, coords: np.ndarray, sides: np.ndarray, gt_side: float) -> np.ndarray:
+    """``(M, n)`` overlap of every anchor shape's nearest anchor along one axis at ``coords``."""
+    dist = _distance(coords, cfg.strides, cfg.offset)  # (L, n)
+    return _overlap(dist[cfg.level], sides, gt_side)
+
+
+def _iou_from_ratio(ratio: np.ndarray) -> np.ndarray:
+    return ratio / (1 - ratio)
+
+
+# ----------------------------------------------------------------------------------------------
+# best IoU of real boxes
+# ----------------------------------------------------------------------------------------------
+
+
+def best_iou(gt_boxes: ArrayLike, anchors: ArrayLike, *, max_pairs: int = _MAX_PAIRS) -> np.ndarray:
+    """For each ground-truth box, its highest IoU over all anchors, in bounded memory.
+
+    Parameters
+    ----------
+    gt_boxes : array_like, shape (N, 4)
+        Ground-truth boxes, ``xyxy``.
+    anchors : array_like, shape (M, 4)
+        Anchors, ``xyxy`` (e.g. from :func:`anchorlib.shift`); a million is fine.
+    max_pairs : int, default 2**18
+        At most this many (box, anchor) pairs are compared at once. :func:`anchorlib.box_iou`
+        holds about eight float64 arrays of the block size, so the working memory is bounded by
+        ``64 * max_pairs`` bytes (16 MiB at the default) on top of the inputs and the ``(N,)`` result,
+        whatever ``N`` and ``M`` are.
+
+    Returns
+    -------
+    numpy.ndarray, shape (N,)
+        ``max_j iou(gt_boxes[i], anchors[j])``; 0 for every box when there are no anchors.
+
+    Examples
+    --------
+    >>> best_iou([[0, 0, 10, 10], [100, 100, 104, 104]], [[0, 0, 10, 20], [98, 98, 106, 106]]).tolist()
+    [0.5, 0.25]
+    """
+    gt = boxes_array(gt_boxes, "gt_boxes")
+    anchor = boxes_array(anchors, "anchors")
+    block = positive_int(max_pairs, "max_pairs")
+    best = np.zeros(len(gt))
+    if len(gt) == 0 or len(anchor) == 0:
+        return best
+    rows = min(len(gt), block)
+    cols = max(1, block // rows)
+    for r in range(0, len(gt), rows):
+        part = gt[r : r + rows]
+        for c in range(0, len(anchor), cols):
+            iou = box_iou(part, anchor[c : c + cols])
+            np.maximum(best[r : r + rows], iou.max(axis=1), out=best[r : r + rows])
+    return best
+
+
+# ----------------------------------------------------------------------------------------------
+# worst case over positions
+# ----------------------------------------------------------------------------------------------
+
+
+def _common_corner(cfg: _Config) -> float | None:
+    """A coordinate at distance ``stride / 2`` from every level's centres at once, or None."""
+    phase = cfg.offset + 0.5
+    smallest = float(cfg.strides.min())
+    for k in range(int(round(cfg.period / smallest))):
+        x = (phase + k) * smallest
+        dist = _distance(np.array([x]), cfg.strides, cfg.offset)[:, 0]
+        if np.all(np.abs(dist - cfg.strides / 2) <= 1e-9 * cfg.strides):
+            return float(np.mod(x, cfg.period))
+    return None
+
+
+def _corner_iou(cfg: _Config, gw: float, gh: float) -> np.ndarray:
+    """``(M,)`` IoU of each anchor shape when the box sits at its level's cell corner."""
+    half = cfg.strides[cfg.level] / 2
+    ox = np.clip(np.minimum(np.minimum(cfg.widths, gw), (cfg.widths + gw) / 2 - half), 0, None)
+    oy = np.clip(np.minimum(np.minimum(cfg.heights, gh), (cfg.heights + gh) / 2 - half), 0, None)
+    inter = ox * oy
+    return inter / (cfg.widths * cfg.heights + gw * gh - inter)
+
+
+def _breakpoints(cfg: _Config, keep: np.ndarray, sides: np.ndarray, gt_side: float) -> np.ndarray:
+    """Coordinates in ``[0, period]`` between which every kept overlap is affine."""
+    points = [np.array([0.0, float(cfg.period)])]
+    for m in np.flatnonzero(keep):
+        t = float(cfg.strides[cfg.level[m]])
+        half_t = t / 2
+        local = [0.0, half_t]
+        for d in (abs(sides[m] - gt_side) / 2, (sides[m] + gt_side) / 2):
+            if d < half_t:
+                local += [d, t - d]
+        centres = (cfg.offset + np.arange(-1, cfg.period / t + 1)) * t
+        points.append((centres[:, None] + np.array(local)[None, :]).reshape(-1))
+    xs = np.concatenate(points)
+    xs = np.unique(xs[(xs >= 0) & (xs <= cfg.period)])
+    return xs[np.concatenate([[True], np.diff(xs) > 1e-9])]
+
+
+def _solve_bilinear(e: np.ndarray, f: np.ndarray) -> list[tuple[float, float]]:
+    """Common zeros in the unit square of ``e0 + e1 u + e2 v + e3 uv`` and the same for ``f``."""
+    found: list[tuple[float, float]] = []
+    for swap in (False, True):
+        a, b = (e[[0, 2, 1, 3]], f[[0, 2, 1, 3]]) if swap else (e, f)
+        # eliminate v: (b0 + b1 u)(a2 + a3 u) - (b2 + b3 u)(a0 + a1 u) = 0
+        quad = np.array(
+            [
+                b[1] * a[3] - b[3] * a[1],
+                b[0] * a[3] + b[1] * a[2] - b[2] * a[1] - b[3] * a[0],
+                b[0] * a[2] - b[2] * a[0],
+            ]
+        )
+        scale = max(np.abs(a).max(), np.abs(b).max(), _TINY) ** 2
+        if np.all(np.abs(quad) <= 1e-13 * scale):
+            continue
+        if abs(quad[0]) <= 1e-13 * scale:
+            roots = [] if abs(quad[1]) <= 1e-13 * scale else [-quad[2] / quad[1]]
+        else:
+            roots = [r.real for r in np.roots(quad) if abs(r.imag) <= 1e-9 * (1 + abs(r))]
+        for u in roots:
+            if not -1e-9 <= u <= 1 + 1e-9:
+                continue
+            for g in (a, b):
+                denominator = g[2] + g[3] * u
+                if abs(denominator) > 1e-12 * scale**0.5:
+                    v = -(g[0] + g[1] * u) / denominator
+                    if -1e-9 <= v <= 1 + 1e-9:
+                        point = (min(max(u, 0.0), 1.0), min(max(v, 0.0), 1.0))
+                        found.append(point[::-1] if swap else point)
+                    break
+    return found
+
+
+def _line_candidates(p: np.ndarray, q: np.ndarray) -> list[float]:
+    """Minimisers' candidates of ``max_m (p_m + q_m s)`` on ``s`` in [0, 1]: ends and crossings."""
+    out = [0.0, 1.0]
+    dp = p[:, None] - p[None, :]
+    dq = q[None, :] - q[:, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        s = dp / dq
+    s = s[np.isfinite(s) & (s > 0) & (s < 1)]
+    return out + s.tolist()
+
+
+def _cell_candidates(a0, a1, b0, b1, scale) -> list[tuple[float, float]]:
+    """Candidate minimisers in the unit square of ``max_m (a0 + a1 u)(b0 + b1 v) / S_m``.
+
+    ``a0, a1, b0, b1, scale`` are ``(K,)`` arrays (scale is ``1 / S_m``). On the square each
+    function is bilinear, so ``max`` is convex piecewise linear along every edge, has no interior
+    minimum on a face where one function is the maximum, and on a crossing curve of two functions
+    its minimum is at a curve end (an edge crossing or a triple point) or where the two gradients
+    are parallel. All of these are returned.
+    """
+    # bilinear coefficients of r_m = c0 + c1 u + c2 v + c3 uv
+    coef = np.stack([a0 * b0, a1 * b0, a0 * b1, a1 * b1], axis=1) * scale[:, None]
+    points: list[tuple[float, float]] = []
+    for v in (0.0, 1.0):  # edges v = 0, 1
+        p = coef[:, 0] + coef[:, 2] * v
+        q = coef[:, 1] + coef[:, 3] * v
+        points += [(u, v) for u in _line_candidates(p, q)]
+    for u in (0.0, 1.0):  # edges u = 0, 1
+        p = coef[:, 0] + coef[:, 1] * u
+        q = coef[:, 2] + coef[:, 3] * u
+        points += [(u, v) for v in _line_candidates(p, q)]
+    k = len(coef)
+    for m in range(k):
+        for n in range(m + 1, k):
+            e = coef[m] - coef[n]
+            # gradients parallel: a1m b1n a_n(u) b_m(v) - b1m a1n a_m(u) b_n(v) = 0
+            left = a1[m] * b1[n] * np.array([a0[n] * b0[m], a1[n] * b0[m], a0[n] * b1[m], a1[n] * b1[m]])
+            right = b1[m] * a1[n] * np.array([a0[m] * b0[n], a1[m] * b0[n], a0[m] * b1[n], a1[m] * b1[n]])
+            points += _solve_bilinear(e, left - right)
+            for p in range(n + 1, k):
+                points += _solve_bilinear(e, coef[m] - coef[p])
+    return points
+
+
+def _best_ratio(cfg: _Config, xs: np.ndarray, ys: np.ndarray, gw: float, gh: float) -> np.ndarray:
+    """``max_m I_m / S_m`` at the paired positions ``(xs[i], ys[i])``."""
+    ox = _axis_overlaps(cfg, xs, cfg.widths, gw)
+    oy = _axis_overlaps(cfg, ys, cfg.heights, gh)
+    scale = 1 / (cfg.widths * cfg.heights + gw * gh)
+    return (ox * oy * scale[:, None]).max(axis=0)
+
+
+def _worst_by_search(cfg: _Config, gw: float, gh: float) -> tuple[float, float, float]:
+    """Exact minimum of the best IoU over positions, by enumerating the candidate minimisers."""
+    scale = 1 / (cfg.widths * cfg.heights + gw * gh)
+    # every position is at least as good as every shape's own cell corner
+    floor_ratio = float((_corner_iou(cfg, gw, gh) / (1 + _corner_iou(cfg, gw, gh))).max())
+    best_possible = np.minimum(cfg.widths, gw) * np.minimum(cfg.heights, gh) * scale
+    keep = best_possible >= floor_ratio * (1 - 1e-12)  # the others are never the maximum
+    xs = _breakpoints(cfg, keep, cfg.widths, gw)
+    ys = _breakpoints(cfg, keep, cfg.heights, gh)
+    idx = np.flatnonzero(keep)
+    sub = _Config(cfg.strides, cfg.offset, cfg.level[idx], cfg.widths[idx], cfg.heights[idx], cfg.period)
+    ax = _axis_overlaps(sub, xs, sub.widths, gw)  # (K, nx)
+    ay = _axis_overlaps(sub, ys, sub.heights, gh)  # (K, ny)
+    s = scale[idx]
+    if len(idx) * len(xs) * len(ys) > _MAX_SEARCH:
+        raise ValueError(
+            f"strides {cfg.strides.tolist()} with offset {cfg.offset} repeat only every "
+            f"lcm(strides) = {cfg.period} px; the exact search would need "
+            f"{len(idx) * len(xs) * len(ys):.3g} evaluations (limit {_MAX_SEARCH:.0e})"
+        )
+    # value at every vertex, and a lower bound on every cell: max_m min(ax) min(ay) s_m
+    vertex = np.max(ax[:, :, None] * ay[:, None, :] * s[:, None, None], axis=0)
+    upper = float(vertex.min())
+    i, j = np.unravel_index(int(vertex.argmin()), vertex.shape)
+    best = (upper, float(xs[i]), float(ys[j]))
+    ax_lo = np.minimum(ax[:, :-1], ax[:, 1:])
+    ay_lo = np.minimum(ay[:, :-1], ay[:, 1:])
+    lower = np.max(ax_lo[:, :, None] * ay_lo[:, None, :] * s[:, None, None], axis=0)
+    for flat in np.argsort(lower, axis=None, kind="stable"):
+        ci, cj = np.unravel_index(int(flat), lower.shape)
+        if lower[ci, cj] >= best[0] * (1 - 1e-12):
+            break
+        a0, a1 = ax[:, ci], ax[:, ci + 1] - ax[:, ci]
+        b0, b1 = ay[:, cj], ay[:, cj + 1] - ay[:, cj]
+        hi = np.maximum(a0, a0 + a1) * np.maximum(b0, b0 + b1) * s
+        live = hi >= lower[ci, cj] * (1 - 1e-12)  # a function below the cell's floor never wins
+        cand = np.array(_cell_candidates(a0[live], a1[live], b0[live], b1[live], s[live]))
+        px = xs[ci] + cand[:, 0] * (xs[ci + 1] - xs[ci])
+        py = ys[cj] + cand[:, 1] * (ys[cj + 1] - ys[cj])
+        values = _best_ratio(cfg, px, py, gw, gh)
+        k = int(values.argmin())
+        if values[k] < best[0]:
+            best = (float(values[k]), float(px[k]), float(py[k]))
+    return best
+
+
+def _worst(cfg: _Config, gw: float, gh: float) -> tuple[float, float, float]:
+    """(worst-case IoU, x, y) of a worst position, for one ground-truth shape."""
+    corner = _common_corner(cfg)
+    if corner is not None:
+        return float(_corner_iou(cfg, gw, gh).max()), corner, corner
+    ratio, x, y = _worst_by_search(cfg, gw, gh)
+    return float(_iou_from_ratio(np.array(ratio))), x, y
+
+
+def worst_case_iou(
+    box_size: float,
+    *,
+    sizes: ArrayLike,
+    strides: ArrayLike,
+    ratios: ArrayLike = (0.5, 1, 2),
+    scales: ArrayLike = (1, 2 ** (1 / 3), 2 ** (2 / 3)),
+    offset: float = 0.5,
+    aspect: float = 1.0,
+    return_position: bool = False,
+) -> float | tuple[float, float, float]:
+    """Minimum over all positions of a ground-truth box of its best IoU with the anchors.
+
+    Parameters
+    ----------
+    box_size : float
+        Square root of the box's area, in pixels.
+    sizes, strides : array_like of float
+        Base size and stride of each pyramid level (strides in whole pixels).
+    ratios, scales : array_like of float
+        Aspect ratios (``h / w``) and scales of every level; RetinaNet's by default.
+    offset : float, default 0.5
+        Anchor centres at ``(i + offset) * stride`` (0.5 keras-retinanet, 0 torchvision).
+    aspect : float, default 1
+        The box's ``h / w``.
+    return_position : bool, default False
+        Also return ``(x, y)`` of a worst position (modulo ``lcm(strides)``).
+
+    Returns
+    -------
+    float, or (float, float, float)
+        The worst-case IoU (and a position where it is reached).
+
+    Notes
+    -----
+    When some point lies at distance ``stride / 2`` from the centres of *every* level along each
+    axis (a common cell corner; always true for ``offset = 0.5``, where ``x = 0`` is one), every
+    anchor is simultaneously at its worst there, so the answer is the largest IoU of an anchor
+    shape whose centre is ``stride / 2`` away along both axes. Otherwise (``offset = 0`` with strides
+    8, 16, ... for example) it is found exactly by enumerating the finitely many candidate
+    minimisers of a piecewise bilinear function; see the chapter "Small objects".
+
+    Examples
+    --------
+    One 32-pixel anchor every 8 pixels, a 32-pixel box: overlap ``28`` per axis at the worst position.
+
+    >>> round(worst_case_iou(32, sizes=[32], strides=[8], ratios=[1], scales=[1]), 6)
+    0.620253
+    >>> round(28**2 / (2 * 32**2 - 28**2), 6)
+    0.620253
+    """
+    cfg = _config(sizes, strides, ratios, scales, offset)
+    gw, gh = _gt_shape(box_size, aspect)
+    value, x, y = _worst(cfg, gw, gh)
+    return (value, x, y) if return_position else value
+
+
+def _worst_many(cfg: _Config, box_sizes: np.ndarray, aspect: float) -> np.ndarray:
+    if _common_corner(cfg) is not None:  # closed form, vectorised over sizes
+        gw = box_sizes / math.sqrt(aspect)
+        gh = box_sizes * math.sqrt(aspect)
+        half = (cfg.strides[cfg.level] / 2)[:, None]
+        w, h = cfg.widths[:, None], cfg.heights[:, None]
+        ox = np.clip(np.minimum(np.minimum(w, gw), (w + gw) / 2 - half), 0, None)
+        oy = np.clip(np.minimum(np.minimum(h, gh), (h + gh) / 2 - half), 0, None)
+        inter = ox * oy
+        return (inter / (w * h + gw * gh - inter)).max(axis=0)
+    return np.array([_worst(cfg, *_gt_shape(g, aspect))[0] for g in box_sizes])
+
+
+def covered_sizes(
+    iou_threshold: float,
+    *,
+    sizes: ArrayLike,
+    strides: ArrayLike,
+    ratios: ArrayLike = (0.5, 1, 2),
+    scales: ArrayLike = (1, 2 ** (1 / 3), 2 ** (2 / 3)),
+    offset: float = 0.5,
+    aspect: float = 1.0,
+    max_size: float | None = None,
+    resolution: float = 0.002,
+) -> list[tuple[float, float]]:
+    """Box sides for which every position gets an anchor with IoU at or above the threshold.
+
+    Parameters
+    ----------
+    iou_threshold : float
+        In ``(0, 1]``, e.g. 0.5 (RetinaNet's positive threshold).
+    sizes, strides, ratios, scales, offset, aspect
+        As in :func:`worst_case_iou`.
+    max_size : float, optional
+        Largest box side considered. By default the largest side that could reach the threshold at
+        all, ``sqrt(largest anchor area / iou_threshold)``.
+    resolution : float, default 0.002
+        Relative step of the scan over box sides (0.2 %); each interval end is then refined by
+        bisection to 1e-6 px. An interval or gap narrower than one step can be missed.
+
+    Returns
+    -------
+    list of (float, float)
+        Disjoint ``(low, high)`` intervals of box sides (square root of the area), increasing. A gap
+        between two intervals is a range of sizes that some position misses.
+
+    Examples
+    --------
+    >>> [(round(lo, 3), round(hi, 3)) for lo, hi in covered_sizes(
+    ...     0.5, sizes=[32], strides=[8], ratios=[1], scales=[1])]
+    [(22.627, 45.255)]
+    """
+    threshold = positive_scalar(iou_threshold, "iou_threshold")
+    if threshold > 1:
+        raise ValueError(f"iou_threshold must be in (0, 1], got {iou_threshold!r}")
+    step = positive_scalar(resolution, "resolution")
+    cfg = _config(sizes, strides, ratios, scales, offset)
+    ratio = positive_scalar(aspect, "aspect")
+    areas = cfg.widths * cfg.heights
+    low = math.sqrt(threshold * areas.min())  # IoU <= smaller area / larger area
+    high = math.sqrt(areas.max() / threshold)
+    if max_size is not None:
+        high = min(high, positive_scalar(max_size, "max_size"))
+    if high <= low:
+        return []
+    count = int(math.ceil(math.log(high / low) / math.log1p(step))) + 1
+    grid = np.geomspace(low, high, count)
+    good = _worst_many(cfg, grid, ratio) >= threshold
+
+    def edge(inside: float, outside: float) -> float:
+        for _ in range(60):
+            if abs(inside - outside) <= 1e-6:
+                break
+            mid = (inside + outside) / 2
+            if _worst_many(cfg, np.array([mid]), ratio)[0] >= threshold:
+                inside = mid
+            else:
+                outside = mid
+        return inside
+
+    intervals = []
+    k = 0
+    while k < count:
+        if not good[k]:
+            k += 1
+            continue
+        start = k
+        while k + 1 < count and good[k + 1]:
+            k += 1
+        lo = grid[start] if start == 0 else edge(grid[start], grid[start - 1])
+        hi = grid[k] if k == count - 1 else edge(grid[k], grid[k + 1])
+        intervals.append((float(lo), float(hi)))
+        k += 1
+    return intervals
+
+
+def position_coverage(
+    box_size: float,
+    iou_threshold: float,
+    *,
+    sizes: ArrayLike,
+    strides: ArrayLike,
+    ratios: ArrayLike = (0.5, 1, 2),
+    scales: ArrayLike = (1, 2 ** (1 / 3), 2 ** (2 / 3)),
+    offset: float = 0.5,
+    aspect: float = 1.0,
+    samples: int = 512,
+) -> float:
+    """Fraction of positions at which a box gets an anchor with IoU at or above the threshold.
+
+    Positions are the centres of a ``samples x samples`` grid of equal cells tiling one period
+    ``lcm(strides)`` of the anchor lattice in each axis (a midpoint rule for the area fraction; by
+    periodicity one period stands for the whole plane).
+
+    Parameters
+    ----------
+    box_size, iou_threshold
+        As in :func:`worst_case_iou` and :func:`covered_sizes`.
+    sizes, strides, ratios, scales, offset, aspect
+        As in :func:`worst_case_iou`.
+    samples : int, default 512
+        Positions per axis (0.25 px apart for strides up to 128).
+
+    Returns
+    -------
+    float
+        In ``[0, 1]``; 1 - this is the fraction of positions an object of this size is missed at.
+
+    Examples
+    --------
+    >>> position_coverage(16, 0.5, sizes=[32], strides=[8], ratios=[1], scales=[1])
+    0.0
+    >>> position_coverage(32, 0.5, sizes=[32], strides=[8], ratios=[1], scales=[1])
+    1.0
+    """
+    threshold = positive_scalar(iou_threshold, "iou_threshold")
+    if threshold > 1:
+        raise ValueError(f"iou_threshold must be in (0, 1], got {iou_threshold!r}")
+    count = positive_int(samples, "samples")
+    cfg = _config(sizes, strides, ratios, scales, offset)
+    gw, gh = _gt_shape(box_size, aspect)
+    grid = (np.arange(count) + 0.5) * (cfg.period / count)
+    ox = _axis_overlaps(cfg, grid, cfg.widths, gw)  # (M, n)
+    oy = _axis_overlaps(cfg, grid, cfg.heights, gh)
+    need = threshold / (1 + threshold) * (cfg.widths * cfg.heights + gw * gh)  # I >= need <=> IoU >= thr
+    covered = np.zeros((count, count), dtype=bool)
+    for m in range(len(need)):
+        covered |= ox[m][None, :] * oy[m][:, None] >= need[m] * (1 - 1e-12)
+    return float(covered.mean())
+
+
+# ----------------------------------------------------------------------------------------------
+# cost
+# ----------------------------------------------------------------------------------------------
+
+
+def _image_shape(image_shape: Sequence[int]) -> tuple[int, int]:
+    if isinstance(image_shape, (str, bytes)) or not hasattr(image_shape, "__len__"):
+        raise TypeError(f"image_shape must be a (height, width) pair, got {image_shape!r}")
+    return pair(tuple(image_shape), "image_shape", positive_int)
+
+
+def anchor_count(
+    image_shape: Sequence[int],
+    *,
+    strides: ArrayLike,
+    sizes: ArrayLike | None = None,
+    ratios: ArrayLike = (0.5, 1, 2),
+    scales: ArrayLike = (1, 2 ** (1 / 3), 2 ** (2 / 3)),
+) -> int:
+    """Number of anchors on an image: ``sum over levels of ceil(H / t) * ceil(W / t) * A``.
+
+    The feature map of stride ``t`` is ``ceil(H / t) x ceil(W / t)``, keras-retinanet's
+    ``guess_shapes``; ``A = len(ratios) * len(scales)`` anchors per cell. ``sizes`` does not change
+    the count; when given it is checked to have one entry per stride, so that a whole configuration
+    can be passed as keyword arguments.
+
+    Examples
+    --------
+    keras-retinanet's unit test: a 64 x 64 image, P3-P5, 4 ratios x 3 scales.
+
+    >>> anchor_count((64, 64), strides=[8, 16, 32], ratios=[0.5, 1, 2, 3], scales=[1, 1.2, 1.6])
+    1008
+    """
+    height, width = _image_shape(image_shape)
+    stride = positive_vector(strides, "strides")
+    if sizes is not None and positive_vector(sizes, "sizes").shape != stride.shape:
+        raise ValueError(f"sizes must have one entry per stride ({stride.size}), got {sizes!r}")
+    per_cell = positive_vector(ratios, "ratios").size * positive_vector(scales, "scales").size
+    cells = sum(math.ceil(height / t) * math.ceil(width / t) for t in stride)
+    return int(cells * per_cell)
+
+
+def anchor_memory(
+    image_shape: Sequence[int],
+    *,
+    strides: ArrayLike,
+    sizes: ArrayLike | None = None,
+    ratios: ArrayLike = (0.5, 1, 2),
+    scales: ArrayLike = (1, 2 ** (1 / 3), 2 ** (2 / 3)),
+) -> int:
+    """Bytes taken by the anchors of one image as float32 ``xyxy`` boxes (16 bytes each).
+
+    Examples
+    --------
+    >>> anchor_memory((64, 64), strides=[8, 16, 32], ratios=[0.5, 1, 2, 3], scales=[1, 1.2, 1.6])
+    16128
+    """
+    count = anchor_count(image_shape, strides=strides, sizes=sizes, ratios=ratios, scales=scales)
+    return count * 4 * np.dtype(np.float32).itemsize
