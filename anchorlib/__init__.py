@@ -7,6 +7,7 @@ core imports them.
 """
 
 from .boxes import BOX_FORMATS, box_area, box_convert, box_iou
+from .coding import DEFAULT_SCALE_CLAMP, decode, decode_corners, encode, encode_corners
 from .coverage import (
     anchor_count,
     anchor_memory,
@@ -16,16 +17,21 @@ from .coverage import (
     worst_case_iou,
 )
 from .grid import cell_centers, shift
+from .matching import ASSIGNMENT_RULES, assign, atss_assign
 from .presets import py_faster_rcnn_base_anchors, torchvision_base_anchors
 from .shapes import anchor_shapes, base_anchors, octave_scales
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "ASSIGNMENT_RULES",
     "BOX_FORMATS",
+    "DEFAULT_SCALE_CLAMP",
     "anchor_count",
     "anchor_memory",
     "anchor_shapes",
+    "assign",
+    "atss_assign",
     "base_anchors",
     "best_iou",
     "box_area",
@@ -33,6 +39,10 @@ __all__ = [
     "box_iou",
     "cell_centers",
     "covered_sizes",
+    "decode",
+    "decode_corners",
+    "encode",
+    "encode_corners",
     "octave_scales",
     "position_coverage",
     "py_faster_rcnn_base_anchors",

@@ -90,13 +90,18 @@ def box_area(boxes: ArrayLike) -> np.ndarray:
     return (array[:, 2] - array[:, 0]) * (array[:, 3] - array[:, 1])
 
 
-def box_iou(boxes1: ArrayLike, boxes2: ArrayLike) -> np.ndarray:
+def box_iou(boxes1: ArrayLike, boxes2: ArrayLike, *, inclusive: bool = False) -> np.ndarray:
     """Pairwise intersection over union of two sets of ``xyxy`` boxes.
 
     Parameters
     ----------
     boxes1 : array_like, shape (N, 4)
     boxes2 : array_like, shape (M, 4)
+    inclusive : bool, default False
+        Count pixels inclusively, as py-faster-rcnn, the original Detectron and keras-retinanet
+        before May 2020 do: a box's width is ``x2 - x1 + 1`` and so is the width of an
+        intersection (rbgirshick/py-faster-rcnn ``lib/utils/bbox.pyx`` L34-54 @781a917). Needed
+        to reproduce those libraries' IoUs, which exceed the continuous ones for small boxes.
 
     Returns
     -------
@@ -113,13 +118,22 @@ def box_iou(boxes1: ArrayLike, boxes2: ArrayLike) -> np.ndarray:
     --------
     >>> box_iou([[0, 0, 2, 2]], [[1, 1, 3, 3], [0, 0, 2, 2]]).round(4).tolist()
     [[0.1429, 1.0]]
+    >>> box_iou([[0, 0, 2, 2]], [[1, 1, 3, 3]], inclusive=True).round(4).tolist()  # 4 / (9 + 9 - 4)
+    [[0.2857]]
     """
+    if not isinstance(inclusive, (bool, np.bool_)):
+        raise TypeError(f"inclusive must be True or False, got {inclusive!r}")
     a = boxes_array(boxes1, "boxes1")
     b = boxes_array(boxes2, "boxes2")
-    area_a = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
-    area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
-    inter_w = np.minimum(a[:, None, 2], b[None, :, 2]) - np.maximum(a[:, None, 0], b[None, :, 0])
-    inter_h = np.minimum(a[:, None, 3], b[None, :, 3]) - np.maximum(a[:, None, 1], b[None, :, 1])
+    one = 1.0 if inclusive else 0.0
+    area_a = (a[:, 2] - a[:, 0] + one) * (a[:, 3] - a[:, 1] + one)
+    area_b = (b[:, 2] - b[:, 0] + one) * (b[:, 3] - b[:, 1] + one)
+    inter_w = (
+        np.minimum(a[:, None, 2], b[None, :, 2]) - np.maximum(a[:, None, 0], b[None, :, 0]) + one
+    )
+    inter_h = (
+        np.minimum(a[:, None, 3], b[None, :, 3]) - np.maximum(a[:, None, 1], b[None, :, 1]) + one
+    )
     inter = np.clip(inter_w, 0, None) * np.clip(inter_h, 0, None)
     union = area_a[:, None] + area_b[None, :] - inter
     iou = np.zeros_like(inter)

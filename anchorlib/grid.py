@@ -29,6 +29,14 @@ def _feature_shape(feature_shape: Sequence[int]) -> tuple[int, int]:
     )
 
 
+def _axis_centers(feature_shape, stride, offset) -> tuple[np.ndarray, np.ndarray]:
+    """Validated centre coordinates along x (one per column) and y (one per row)."""
+    height, width = _feature_shape(feature_shape)
+    stride_y, stride_x = pair(stride, "stride", positive_scalar)
+    offset_y, offset_x = pair(offset, "offset", real_scalar)
+    return (np.arange(width) + offset_x) * stride_x, (np.arange(height) + offset_y) * stride_y
+
+
 def cell_centers(
     feature_shape: Sequence[int],
     stride: float | Sequence[float],
@@ -55,11 +63,7 @@ def cell_centers(
     >>> cell_centers((2, 3), 8).tolist()
     [[4.0, 4.0], [12.0, 4.0], [20.0, 4.0], [4.0, 12.0], [12.0, 12.0], [20.0, 12.0]]
     """
-    height, width = _feature_shape(feature_shape)
-    stride_y, stride_x = pair(stride, "stride", positive_scalar)
-    offset_y, offset_x = pair(offset, "offset", real_scalar)
-    xs = (np.arange(width) + offset_x) * stride_x
-    ys = (np.arange(height) + offset_y) * stride_y
+    xs, ys = _axis_centers(feature_shape, stride, offset)
     cx, cy = np.meshgrid(xs, ys)  # (height, width) each, row-major
     return np.stack([cx.reshape(-1), cy.reshape(-1)], axis=1)
 
@@ -98,6 +102,10 @@ def shift(
     [[-16.0, -16.0, 16.0, 16.0]]
     """
     anchors = boxes_array(base_anchors, "base_anchors")
-    centers = cell_centers(feature_shape, stride, offset)
-    shifts = np.concatenate([centers, centers], axis=1)  # (cells, 4)
-    return (shifts[:, None, :] + anchors[None, :, :]).reshape(-1, 4)
+    xs, ys = _axis_centers(feature_shape, stride, offset)
+    # Write x and y columns separately: broadcasting over the (x, y) pairs of a 4-wide last axis
+    # would run numpy's inner loop over 4 elements at a time, several times slower.
+    out = np.empty((len(ys), len(xs), len(anchors), 4))
+    out[..., 0::2] = xs[None, :, None, None] + anchors[None, None, :, 0::2]
+    out[..., 1::2] = ys[:, None, None, None] + anchors[None, None, :, 1::2]
+    return out.reshape(-1, 4)

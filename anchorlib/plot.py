@@ -5,17 +5,19 @@ One helper per kind of figure, so every chapter draws boxes the same way.
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
-from matplotlib.patches import Rectangle
+from matplotlib.patches import FancyBboxPatch, Rectangle
 from numpy.typing import ArrayLike
 
 from ._checks import boxes_array
 
-__all__ = ["draw_boxes", "iou_curves", "iou_map", "new_axes"]
+__all__ = [
+    "count_bars", "draw_boxes", "flow_diagram", "iou_curves", "iou_histograms", "iou_map", "new_axes",
+]
 
 
 def new_axes(width: float = 5.0, height: float = 5.0, *, image_coords: bool = True) -> Axes:
@@ -163,4 +165,91 @@ def iou_map(
     if title:
         ax.set_title(title)
     ax.figure.colorbar(image, ax=ax, shrink=0.8, label="best IoU")
+def flow_diagram(
+    rows: Mapping[str, Sequence[str]], *, width: float = 9.0, row_height: float = 0.9
+) -> Axes:
+    """Detectors as chains of stages: one row per detector, one labelled box per stage, arrows between.
+
+    Parameters
+    ----------
+    rows : mapping of str to sequence of str
+        Detector name (drawn at the left) to its stages, in order.
+    width, row_height : float
+        Figure width and height per row, in inches.
+    """
+    figure, ax = plt.subplots(figsize=(width, row_height * len(rows) + 0.3))
+    longest = max(len(stages) for stages in rows.values())
+    for row, (name, stages) in enumerate(rows.items()):
+        y = len(rows) - 1 - row
+        ax.text(-0.15, y, name, ha="right", va="center", fontsize=9, fontweight="bold")
+        for k, stage in enumerate(stages):
+            ax.add_patch(FancyBboxPatch((k + 0.04, y - 0.3), 0.72, 0.6, boxstyle="round,pad=0.02",
+                                        facecolor="tab:blue" if k else "0.85", alpha=0.25 if k else 1,
+                                        edgecolor="0.3"))
+            ax.text(k + 0.4, y, stage, ha="center", va="center", fontsize=7.5, wrap=True)
+            if k + 1 < len(stages):
+                ax.annotate("", xy=(k + 1.04, y), xytext=(k + 0.76, y),
+                            arrowprops={"arrowstyle": "->", "color": "0.3"})
+    ax.set_xlim(-1.6, longest)
+    ax.set_ylim(-0.5, len(rows) - 0.5)
+    ax.axis("off")
+    return ax
+
+
+def iou_histograms(
+    ious: Sequence[ArrayLike],
+    labels: Sequence[str],
+    *,
+    thresholds: Sequence[float | None] | None = None,
+    bins: int = 20,
+    width: float = 8.0,
+    height: float = 2.4,
+) -> np.ndarray:
+    """One histogram of IoU values per panel, side by side, with an optional threshold line each.
+
+    ``thresholds`` has one entry per panel (``None`` for no line).
+
+    Returns the array of axes.
+    """
+    figure, axes = plt.subplots(1, len(ious), figsize=(width, height), sharey=True)
+    axes = np.atleast_1d(axes)
+    edges = np.linspace(0, 1, bins + 1)
+    for k, (ax, values, label) in enumerate(zip(axes, ious, labels)):
+        ax.hist(np.asarray(values, dtype=float), bins=edges, color="tab:blue", alpha=0.7)
+        if thresholds is not None and thresholds[k] is not None:
+            ax.axvline(thresholds[k], color="tab:red", linestyle="--", linewidth=1)
+        ax.set_title(label, fontsize=9)
+        ax.set_xlabel("IoU with its ground truth", fontsize=8)
+    axes[0].set_ylabel("boxes", fontsize=8)
+    return axes
+
+
+def count_bars(
+    counts: ArrayLike,
+    names: Sequence[str],
+    parts: Sequence[str],
+    *,
+    width: float = 8.0,
+    height: float = 3.0,
+) -> Axes:
+    """Stacked bars: one bar per name, one coloured segment per part (e.g. positives per box).
+
+    Parameters
+    ----------
+    counts : array_like, shape (len(names), len(parts))
+    names : sequence of str
+        Bar labels.
+    parts : sequence of str
+        Segment labels (legend).
+    """
+    table = np.asarray(counts, dtype=float)
+    figure, ax = plt.subplots(figsize=(width, height))
+    bottom = np.zeros(len(names))
+    for k, part in enumerate(parts):
+        ax.bar(names, table[:, k], bottom=bottom, label=part)
+        bottom += table[:, k]
+    for x, total in enumerate(bottom):
+        ax.text(x, total, f"{total:.0f}", ha="center", va="bottom", fontsize=8)
+    ax.set_ylabel("positive anchors")
+    ax.legend(fontsize=7, ncol=2, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return ax

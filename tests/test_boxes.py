@@ -33,6 +33,14 @@ def test_iou_by_hand():
     np.testing.assert_allclose(anchorlib.box_iou(a, b), expected, rtol=0, atol=1e-15)
 
 
+def test_iou_inclusive_pixels_by_hand():
+    # py-faster-rcnn's bbox.pyx: [0, 0, 0, 0] is one pixel, so its IoU with itself is 1 (not 0);
+    # [0, 0, 3, 3] is 4 x 4 = 16 px and [2, 2, 5, 5] shares 2 x 2 = 4 of them: 4 / (16 + 16 - 4).
+    iou = anchorlib.box_iou([[0, 0, 0, 0], [0, 0, 3, 3]], [[0, 0, 0, 0], [2, 2, 5, 5]],
+                            inclusive=True)
+    np.testing.assert_allclose(iou, [[1.0, 0.0], [1 / 16, 4 / 28]], rtol=0, atol=1e-15)
+
+
 def test_iou_degenerate_boxes_are_zero_not_nan():
     iou = anchorlib.box_iou([[1, 1, 1, 1]], [[1, 1, 1, 1], [0, 0, 2, 2]])
     assert iou.tolist() == [[0.0, 0.0]]

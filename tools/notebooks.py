@@ -61,6 +61,16 @@ def dumps(nb: nbformat.NotebookNode) -> str:
     return json.dumps(nb, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
 
 
+def _comparable(outputs: list) -> str:
+    """Outputs as compared by the freshness check: everything, except that an error's traceback is
+    reduced to its type and message (like nbval), since it holds file paths of the machine that ran it."""
+    kept = [
+        {"output_type": "error", "ename": out.ename, "evalue": out.evalue} if out.output_type == "error" else out
+        for out in outputs
+    ]
+    return json.dumps(kept, sort_keys=True)
+
+
 def _summary(outputs: list) -> str:
     """A short, readable digest of a cell's outputs for error messages."""
     parts = []
@@ -85,7 +95,7 @@ def stored_vs_fresh(path: Path) -> list[str]:
         if old.get("execution_count") != new.get("execution_count"):
             problems.append(f"code cell {index}: execution count {old.get('execution_count')} "
                             f"!= {new.get('execution_count')} (not run top to bottom)")
-        elif json.dumps(old.outputs, sort_keys=True) != json.dumps(new.outputs, sort_keys=True):
+        elif _comparable(old.outputs) != _comparable(new.outputs):
             kinds = sorted({key for out in new.outputs for key in out.get("data", {"text": 0})})
             first_line = old.source.splitlines()[0] if old.source else ""
             problems.append(

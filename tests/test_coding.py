@@ -1,0 +1,164 @@
+"""Tests of anchorlib.coding: R-CNN deltas and keras-retinanet corner deltas."""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, strategies as st
+from hypothesis.extra import numpy as hnp
+
+import anchorlib
+from strategies import xyxy_boxes
+
+ANCHOR = [[0, 0, 32, 32]]
+BOX = [[4, -2, 40, 30]]
+
+
+# --- values derived by hand -------------------------------------------------------------------
+
+def test_encode_worked_example_by_hand():
+    # Anchor: centre (16, 16), 32 x 32.  Box: centre (22, 14), 36 x 32.
+    # tx = (22 - 16) / 32 = 0.1875, ty = (14 - 16) / 32 = -0.0625,
+    # tw = log(36 / 32) = log(1.125), th = log(32 / 32) = 0.
+    expected = [[0.1875, -0.0625, math.log(1.125), 0.0]]
+    np.testing.assert_allclose(anchorlib.encode(ANCHOR, BOX), expected, rtol=0, atol=1e-15)
+    assert round(math.log(1.125), 4) == 0.1178  # the value quoted in the research notes
+
+
+def test_encode_with_faster_rcnn_weights_by_hand():
+    # Weights (10, 10, 5, 5) = 1 / py-faster-rcnn's BBOX_NORMALIZE_STDS (0.1, 0.1, 0.2, 0.2).
+    expected = [[1.875, -0.625, 5 * math.log(1.125), 0.0]]
+    got = anchorlib.encode(ANCHOR, BOX, weights=(10, 10, 5, 5))
+    np.testing.assert_allclose(got, expected, rtol=0, atol=1e-14)
+
+
+def test_decode_inverts_the_worked_example():
+    deltas = [[1.875, -0.625, 5 * math.log(1.125), 0.0]]
+    got = anchorlib.decode(ANCHOR, deltas, weights=(10, 10, 5, 5))
+    np.testing.assert_allclose(got, BOX, rtol=0, atol=1e-12)
+
+
+def test_decode_clamp_bounds_growth_at_62_5():
+    # exp(log(1000 / 16)) = 62.5: a 32-px anchor decodes to at most 2000 px, centred on 16.
+    got = anchorlib.decode(ANCHOR, [[0, 0, 50.0, 50.0]])
+    np.testing.assert_allclose(got, [[16 - 1000, 16 - 1000, 16 + 1000, 16 + 1000]], rtol=1e-12)
+    # The clamp is on the un-weighted value: with ww = 5 a delta of 5 * 4 = 20 is not clamped.
+    got = anchorlib.decode(ANCHOR, [[0, 0, 20.0, 0]], weights=(10, 10, 5, 5))
+    np.testing.assert_allclose(got[0, 2] - got[0, 0], 32 * math.exp(4), rtol=1e-12)
+    # Without a clamp the exponential is applied as is.
+    got = anchorlib.decode(ANCHOR, [[0, 0, 5.0, 0]], clamp=None)
+    np.testing.assert_allclose(got[0, 2] - got[0, 0], 32 * math.exp(5), rtol=1e-12)
+    # Negative deltas are never clamped (torchvision clamps only from above).
+    got = anchorlib.decode(ANCHOR, [[0, 0, -10.0, 0]])
+    np.testing.assert_allclose(got[0, 2] - got[0, 0], 32 * math.exp(-10), rtol=1e-12)
+
+
+def test_default_clamp_is_log_1000_over_16():
+    assert anchorlib.DEFAULT_SCALE_CLAMP == math.log(1000 / 16)
+
+
+def test_corner_coding_by_hand():
+    # keras-retinanet bbox_transform: corner offsets / anchor size / 0.2.
+    # (4 - 0) / 32 / 0.2 = 0.625; (-2 - 0) / 32 / 0.2 = -0.3125; (40 - 32) / 32 / 0.2 = 1.25;
+    # (30 - 32) / 32 / 0.2 = -0.3125.
+    expected = [[0.625, -0.3125, 1.25, -0.3125]]
+    np.testing.assert_allclose(anchorlib.encode_corners(ANCHOR, BOX), expected, rtol=0, atol=1e-15)
+    np.testing.assert_allclose(anchorlib.decode_corners(ANCHOR, expected), BOX, atol=1e-12)
+    # A per-coordinate std: 0.1 for the first corner, 0.2 for the second.
+    got = anchorlib.encode_corners(ANCHOR, BOX, std=(0.1, 0.1, 0.2, 0.2))
+    np.testing.assert_allclose(got, [[1.25, -0.625, 1.25, -0.3125]], rtol=0, atol=1e-15)
+
+
+def test_empty_inputs_give_empty_outputs():
+    empty = np.zeros((0, 4))
+    assert anchorlib.encode(empty, empty).shape == (0, 4)
+    assert anchorlib.decode(empty, empty).shape == (0, 4)
+
+
+# --- properties ---------------------------------------------------------------------------------
+
+@st.composite
+def pairs(draw):
+    anchors = draw(xyxy_boxes(min_size=1, max_size=6))
+    boxes = draw(xyxy_boxes(min_size=len(anchors), max_size=len(anchors)))
+    return anchors, boxes
+
+
+weights = st.tuples(*[st.floats(0.1, 50)] * 4)
+
+
+@given(pairs(), weights)
+def test_round_trip_box_to_deltas_to_box(pair, w):
+    anchors, boxes = pair
+    back = anchorlib.decode(anchors, anchorlib.encode(anchors, boxes, w), w, clamp=None)
+    np.testing.assert_allclose(back, boxes, rtol=1e-9, atol=1e-6)
+
+
+@given(xyxy_boxes(), st.data(), weights)
+def test_round_trip_deltas_to_box_to_deltas(anchors, data, w):
+    # Within the clamp, decode is a bijection; the deltas come back exactly.
+    bounded = np.array(w)[None, :] * data.draw(
+        hnp.arrays(np.float64, (len(anchors), 4), elements=st.floats(-4, 4))
+    )
+    again = anchorlib.encode(anchors, anchorlib.decode(anchors, bounded, w), w)
+    np.testing.assert_allclose(again, bounded, rtol=1e-7, atol=1e-7)
+
+
+@given(pairs(), st.floats(0.05, 1.0))
+def test_corner_round_trip(pair, std):
+    anchors, boxes = pair
+    back = anchorlib.decode_corners(anchors, anchorlib.encode_corners(anchors, boxes, std), std)
+    np.testing.assert_allclose(back, boxes, rtol=1e-9, atol=1e-6)
+
+
+@given(xyxy_boxes())
+def test_an_anchor_encodes_itself_as_zero(anchors):
+    assert np.all(anchorlib.encode(anchors, anchors, (10, 10, 5, 5)) == 0)
+
+
+# --- bad input ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("function", [anchorlib.encode, anchorlib.decode,
+                                      anchorlib.encode_corners, anchorlib.decode_corners])
+def test_degenerate_anchor_is_refused(function):
+    with pytest.raises(ValueError, match=r"anchors must have positive width and height.*row 1"):
+        function([[0, 0, 32, 32], [5, 5, 5, 9]], [[0, 0, 1, 1], [0, 0, 1, 1]])
+
+
+def test_degenerate_box_cannot_be_encoded():
+    with pytest.raises(ValueError, match="boxes must have positive width"):
+        anchorlib.encode(ANCHOR, [[4, 4, 9, 4]])
+
+
+def test_row_count_mismatch():
+    with pytest.raises(ValueError, match="same number of rows, got 1 and 2"):
+        anchorlib.encode(ANCHOR, BOX * 2)
+    with pytest.raises(ValueError, match="same number of rows"):
+        anchorlib.decode(ANCHOR, np.zeros((2, 4)))
+
+
+@pytest.mark.parametrize("bad", [(1, 1, 1), (1, 1, 0, 1), (1, -1, 1, 1)])
+def test_bad_weights(bad):
+    with pytest.raises(ValueError, match="weights"):
+        anchorlib.encode(ANCHOR, BOX, weights=bad)
+
+
+def test_bad_std():
+    with pytest.raises(ValueError, match="std"):
+        anchorlib.encode_corners(ANCHOR, BOX, std=0)
+
+
+def test_bad_deltas():
+    with pytest.raises(ValueError, match="deltas must be finite"):
+        anchorlib.decode(ANCHOR, [[0, 0, np.nan, 0]])
+    with pytest.raises(ValueError, match=r"deltas must have shape \(N, 4\)"):
+        anchorlib.decode(ANCHOR, [0, 0, 0, 0])
+    with pytest.raises(TypeError, match="deltas must hold real numbers"):
+        anchorlib.decode_corners(ANCHOR, [["a", "b", "c", "d"]])
+
+
+def test_bad_clamp():
+    with pytest.raises(TypeError, match="clamp must be a real number"):
+        anchorlib.decode(ANCHOR, [[0, 0, 0, 0]], clamp="4")
+    with pytest.raises(ValueError, match="clamp must be finite"):
+        anchorlib.decode(ANCHOR, [[0, 0, 0, 0]], clamp=float("inf"))
