@@ -84,6 +84,13 @@ def _gt_shape(box_size: Any, aspect: Any) -> tuple[float, float]:
     return side / math.sqrt(ratio), side * math.sqrt(ratio)
 
 
+def _threshold(value: Any) -> float:
+    threshold = positive_scalar(value, "iou_threshold")
+    if threshold > 1:
+        raise ValueError(f"iou_threshold must be in (0, 1], got {value!r}")
+    return threshold
+
+
 def _distance(x: np.ndarray, stride: np.ndarray, offset: float) -> np.ndarray:
     """Distance from ``x`` (any shape) to the nearest centre ``(k + offset) * stride``, per stride."""
     stride = stride.reshape(stride.shape + (1,) * x.ndim)
@@ -172,13 +179,12 @@ def _common_corner(cfg: _Config) -> float | None:
     return None
 
 
-def _corner_iou(cfg: _Config, gw: float, gh: float) -> np.ndarray:
-    """``(M,)`` IoU of each anchor shape when the box sits at its level's cell corner."""
-    half = cfg.strides[cfg.level] / 2
-    ox = np.clip(np.minimum(np.minimum(cfg.widths, gw), (cfg.widths + gw) / 2 - half), 0, None)
-    oy = np.clip(np.minimum(np.minimum(cfg.heights, gh), (cfg.heights + gh) / 2 - half), 0, None)
-    inter = ox * oy
-    return inter / (cfg.widths * cfg.heights + gw * gh - inter)
+def _corner_iou(cfg: _Config, gw: ArrayLike, gh: ArrayLike) -> np.ndarray:
+    """``(M, n)`` IoU of each anchor shape with ``n`` boxes ``gw x gh`` at its level's cell corner."""
+    half = (cfg.strides[cfg.level] / 2)[:, None]  # (M, 1): distance t/2 along each axis
+    gw, gh = np.atleast_1d(np.asarray(gw, dtype=float)), np.atleast_1d(np.asarray(gh, dtype=float))
+    inter = _overlap(half, cfg.widths, gw) * _overlap(half, cfg.heights, gh)
+    return inter / ((cfg.widths * cfg.heights)[:, None] + gw * gh - inter)
 
 
 def _breakpoints(cfg: _Config, keep: np.ndarray, sides: np.ndarray, gt_side: float) -> np.ndarray:
@@ -288,7 +294,8 @@ def _worst_by_search(cfg: _Config, gw: float, gh: float) -> tuple[float, float, 
     """Exact minimum of the best IoU over positions, by enumerating the candidate minimisers."""
     scale = 1 / (cfg.widths * cfg.heights + gw * gh)
     # every position is at least as good as every shape's own cell corner
-    floor_ratio = float((_corner_iou(cfg, gw, gh) / (1 + _corner_iou(cfg, gw, gh))).max())
+    corner = _corner_iou(cfg, gw, gh)[:, 0]
+    floor_ratio = float((corner / (1 + corner)).max())
     best_possible = np.minimum(cfg.widths, gw) * np.minimum(cfg.heights, gh) * scale
     keep = best_possible >= floor_ratio * (1 - 1e-12)  # the others are never the maximum
     xs = _breakpoints(cfg, keep, cfg.widths, gw)
@@ -398,14 +405,7 @@ def worst_case_iou(
 
 def _worst_many(cfg: _Config, box_sizes: np.ndarray, aspect: float) -> np.ndarray:
     if _common_corner(cfg) is not None:  # closed form, vectorised over sizes
-        gw = box_sizes / math.sqrt(aspect)
-        gh = box_sizes * math.sqrt(aspect)
-        half = (cfg.strides[cfg.level] / 2)[:, None]
-        w, h = cfg.widths[:, None], cfg.heights[:, None]
-        ox = np.clip(np.minimum(np.minimum(w, gw), (w + gw) / 2 - half), 0, None)
-        oy = np.clip(np.minimum(np.minimum(h, gh), (h + gh) / 2 - half), 0, None)
-        inter = ox * oy
-        return (inter / (w * h + gw * gh - inter)).max(axis=0)
+        return _corner_iou(cfg, box_sizes / math.sqrt(aspect), box_sizes * math.sqrt(aspect)).max(axis=0)
     return np.array([_worst(cfg, *_gt_shape(g, aspect))[0] for g in box_sizes])
 
 
@@ -448,9 +448,7 @@ def covered_sizes(
     ...     0.5, sizes=[32], strides=[8], ratios=[1], scales=[1])]
     [(22.627, 45.255)]
     """
-    threshold = positive_scalar(iou_threshold, "iou_threshold")
-    if threshold > 1:
-        raise ValueError(f"iou_threshold must be in (0, 1], got {iou_threshold!r}")
+    threshold = _threshold(iou_threshold)
     step = positive_scalar(resolution, "resolution")
     cfg = _config(sizes, strides, ratios, scales, offset)
     ratio = positive_scalar(aspect, "aspect")
@@ -531,9 +529,7 @@ def position_coverage(
     >>> position_coverage(32, 0.5, sizes=[32], strides=[8], ratios=[1], scales=[1])
     1.0
     """
-    threshold = positive_scalar(iou_threshold, "iou_threshold")
-    if threshold > 1:
-        raise ValueError(f"iou_threshold must be in (0, 1], got {iou_threshold!r}")
+    threshold = _threshold(iou_threshold)
     count = positive_int(samples, "samples")
     cfg = _config(sizes, strides, ratios, scales, offset)
     gw, gh = _gt_shape(box_size, aspect)
