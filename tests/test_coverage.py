@@ -281,3 +281,41 @@ def test_search_too_large_is_refused():
     # torchvision's real P6/P7 strides at 800 px (61, 114) repeat only every lcm = 111264 px
     with pytest.raises(ValueError, match="lcm\\(strides\\)"):
         anchorlib.worst_case_iou(50, sizes=[32, 64, 128], strides=[8, 61, 114], offset=0)
+
+
+# ------------------------------------------------------------------------------ properties
+
+
+@st.composite
+def small_configs(draw):
+    """One or two levels (stride 4-16, the second 1, 2 or 3 times the first), 1-2 ratios and scales."""
+    stride = draw(st.sampled_from([4, 6, 8, 16]))
+    strides = [stride] + draw(st.lists(st.sampled_from([stride, 2 * stride, 3 * stride]), max_size=1))
+    sizes = [draw(st.floats(1.0, 6.0)) * t for t in strides]
+    ratios = draw(st.lists(st.sampled_from([0.5, 1.0, 2.0, 3.0]), min_size=1, max_size=2, unique=True))
+    scales = draw(st.lists(st.floats(0.6, 1.6), min_size=1, max_size=2))
+    offset = draw(st.sampled_from([0.0, 0.5, 0.25, 0.3]))
+    return dict(sizes=sizes, strides=strides, ratios=ratios, scales=scales, offset=offset)
+
+
+@settings(max_examples=30, deadline=None)
+@given(small_configs(), st.floats(4, 120), st.sampled_from([1.0, 0.5, 2.0]), st.integers(0, 2**32 - 1))
+def test_worst_case_is_attained_and_never_beaten(config, side, aspect, seed):
+    value, x, y = anchorlib.worst_case_iou(side, **config, aspect=aspect, return_position=True)
+    anchors = lattice_anchors(**config)
+    period = math.lcm(*config["strides"])
+    # attained at the returned position (reduced modulo the period into the anchors' window)
+    at = boxes_at(np.array([x % period]), np.array([y % period]), side, aspect)
+    assert anchorlib.best_iou(at, anchors)[0] == pytest.approx(value, abs=1e-9)
+    # never beaten at random positions
+    xs, ys = np.random.default_rng(seed).uniform(0, period, (2, 400))
+    assert anchorlib.best_iou(boxes_at(xs, ys, side, aspect), anchors).min() >= value - 1e-9
+
+
+@settings(max_examples=20, deadline=None)
+@given(small_configs(), st.floats(4, 120), st.floats(0.05, 0.9), st.floats(0.05, 0.9))
+def test_position_coverage_monotone_in_threshold(config, side, low, high):
+    low, high = sorted((low, high))
+    assert anchorlib.position_coverage(side, low, **config, samples=64) >= anchorlib.position_coverage(
+        side, high, **config, samples=64
+    )
