@@ -16,37 +16,75 @@ from .coverage import (
     position_coverage,
     worst_case_iou,
 )
-from .grid import cell_centers, shift
+from .grid import cell_centers, centered_grid_start, shift
 from .matching import ASSIGNMENT_RULES, assign, atss_assign
-from .presets import py_faster_rcnn_base_anchors, torchvision_base_anchors
+from .presets import (
+    PRESETS,
+    AnchorLevel,
+    Preset,
+    anchor_levels,
+    anchors_for_image,
+    detectron2_base_anchors,
+    keras_retinanet_base_anchors,
+    mmdet_base_anchors,
+    py_faster_rcnn_base_anchors,
+    torchvision_base_anchors,
+)
+from .receptive import (
+    BACKBONES,
+    AxisGeometry,
+    Backbone,
+    Layer,
+    level_geometry,
+    simulate,
+    trace,
+    true_centers,
+)
 from .shapes import anchor_shapes, base_anchors, octave_scales
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "ASSIGNMENT_RULES",
-    "BOX_FORMATS",
-    "DEFAULT_SCALE_CLAMP",
     "anchor_count",
+    "anchor_levels",
     "anchor_memory",
     "anchor_shapes",
+    "AnchorLevel",
+    "anchors_for_image",
     "assign",
+    "ASSIGNMENT_RULES",
     "atss_assign",
+    "AxisGeometry",
+    "Backbone",
+    "BACKBONES",
     "base_anchors",
     "best_iou",
     "box_area",
     "box_convert",
+    "BOX_FORMATS",
     "box_iou",
     "cell_centers",
+    "centered_grid_start",
     "covered_sizes",
     "decode",
     "decode_corners",
+    "DEFAULT_SCALE_CLAMP",
+    "detectron2_base_anchors",
     "encode",
     "encode_corners",
+    "keras_retinanet_base_anchors",
+    "Layer",
+    "level_geometry",
+    "mmdet_base_anchors",
     "octave_scales",
     "position_coverage",
+    "Preset",
+    "PRESETS",
     "py_faster_rcnn_base_anchors",
     "shift",
+    "simulate",
     "torchvision_base_anchors",
+    "trace",
+    "true_centers",
     "worst_case_iou",
 ]

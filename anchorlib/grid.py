@@ -4,6 +4,8 @@ Cell ``(i, j)`` (row ``i``, column ``j``) of a feature map with stride ``S`` get
 at ``((j + offset) * S, (i + offset) * S)`` in input pixels. The offset is the whole difference
 between the libraries' conventions: keras-retinanet uses ``offset = 0.5`` (the centre of the
 ``S x S`` block the cell stands for), torchvision and mmdetection's default use ``offset = 0``.
+A third convention centres the grid of cell centres on the image
+(:func:`anchorlib.centered_grid_start`).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from numpy.typing import ArrayLike
 
 from ._checks import boxes_array, pair, positive_int, positive_scalar, real_scalar
 
-__all__ = ["cell_centers", "shift"]
+__all__ = ["cell_centers", "centered_grid_start", "shift"]
 
 
 def _feature_shape(feature_shape: Sequence[int]) -> tuple[int, int]:
@@ -109,3 +111,24 @@ def shift(
     out[..., 0::2] = xs[None, :, None, None] + anchors[None, None, :, 0::2]
     out[..., 1::2] = ys[:, None, None, None] + anchors[None, None, :, 1::2]
     return out.reshape(-1, 4)
+
+
+def centered_grid_start(image_size: int, feature_size: int, stride: float) -> float:
+    """Centre of cell 0 when the grid of cell centres is centred on the image, along one axis.
+
+    The ``feature_size`` centres, ``stride`` apart, span ``(feature_size - 1) * stride``; centring
+    that span on an axis of ``image_size`` pixels puts the first centre at
+    ``(image_size - (feature_size - 1) * stride) / 2``. This is the convention proposed in
+    keras-retinanet pull request #1075. Divide by ``stride`` for the ``offset`` of :func:`shift`.
+
+    Examples
+    --------
+    >>> centered_grid_start(256, 32, 8)
+    4.0
+    >>> centered_grid_start(800, 13, 64)
+    16.0
+    """
+    size = positive_int(image_size, "image_size")
+    cells = positive_int(feature_size, "feature_size")
+    step = positive_scalar(stride, "stride")
+    return (size - (cells - 1) * step) / 2

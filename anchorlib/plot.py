@@ -10,13 +10,23 @@ from typing import Mapping, Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch, Rectangle
 from numpy.typing import ArrayLike
 
 from ._checks import boxes_array
 
 __all__ = [
-    "count_bars", "draw_boxes", "flow_diagram", "iou_curves", "iou_histograms", "iou_map", "new_axes",
+    "center_errors",
+    "count_bars",
+    "draw_boxes",
+    "flow_diagram",
+    "iou_curves",
+    "iou_histograms",
+    "iou_map",
+    "new_axes",
+    "new_axes_grid",
+    "receptive_fields",
 ]
 
 
@@ -30,6 +40,23 @@ def new_axes(width: float = 5.0, height: float = 5.0, *, image_coords: bool = Tr
         ax.set_aspect("equal")
         ax.invert_yaxis()
     return ax
+
+
+def new_axes_grid(
+    rows: int, cols: int, *, panel: float = 2.6, image_coords: bool = True
+) -> np.ndarray:
+    """A fresh figure of ``rows x cols`` panels of fixed size, sharing both axes (small multiples).
+
+    Returns the axes as a ``(rows, cols)`` array; with ``image_coords`` the y axis points down and
+    the aspect ratio is 1, as in :func:`new_axes`.
+    """
+    figure, axes = plt.subplots(rows, cols, figsize=(panel * cols, panel * rows), sharex=True,
+                                sharey=True, squeeze=False)
+    if image_coords:
+        for ax in axes.flat:
+            ax.set_aspect("equal")
+        axes[0, 0].invert_yaxis()  # shared: inverts every panel
+    return axes
 
 
 def draw_boxes(
@@ -253,3 +280,87 @@ def count_bars(
     ax.set_ylabel("positive anchors")
     ax.legend(fontsize=7, ncol=2, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     return ax
+def receptive_fields(
+    ax: Axes,
+    reach: ArrayLike,
+    *,
+    starts: ArrayLike | None = None,
+    rf: int | None = None,
+) -> Axes:
+    """Show which input pixels reach which output cell, as from :func:`anchorlib.simulate`.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+    reach : array_like of bool, shape (cells, pixels)
+        Row ``j`` marks the input pixels cell ``j`` depends on.
+    starts, rf : optional
+        First pixel of each cell's analytic receptive field and its size (from
+        :func:`anchorlib.trace`): drawn as red outlines over the brute-force mask, padding included.
+    """
+    mask = np.asarray(reach, dtype=bool)
+    if mask.ndim != 2:
+        raise ValueError(f"reach must be a 2-D (cells, pixels) array, got shape {mask.shape}")
+    cells, pixels = mask.shape
+    ax.imshow(mask, cmap="Greys", vmin=0, vmax=1.6, aspect="auto", interpolation="nearest",
+              extent=(0, pixels, cells, 0))
+    if starts is not None and rf is not None:
+        for row, start in enumerate(np.asarray(starts, dtype=float)):
+            ax.add_patch(Rectangle((start, row + 0.1), rf, 0.8, fill=False, edgecolor="tab:red", linewidth=1.2))
+        lo = min(0.0, float(np.min(starts)))
+        hi = max(float(pixels), float(np.max(starts)) + rf)
+        ax.set_xlim(lo - 0.5, hi + 0.5)
+        ax.axvspan(lo - 0.5, 0, color="tab:blue", alpha=0.08)
+        ax.axvspan(pixels, hi + 0.5, color="tab:blue", alpha=0.08)
+    ax.set_xlabel("input pixel (shaded: padding)")
+    ax.set_ylabel("output cell")
+    ax.set_yticks(np.arange(cells) + 0.5, [str(j) for j in range(cells)])
+    return ax
+
+
+def center_errors(
+    errors: ArrayLike,
+    *,
+    rows: Sequence[str],
+    columns: Sequence[str],
+    levels: Sequence[int],
+    sizes: Sequence[int],
+    figsize: tuple[float, float] = (9.0, 7.0),
+) -> Figure:
+    """Small multiples of centre errors: one panel per (row, column), one line per input size.
+
+    Parameters
+    ----------
+    errors : array_like, shape (len(rows), len(columns), len(levels), len(sizes))
+        ``errors[r, c, l, s]``: assumed minus true centre of cell 0, in pixels.
+    rows, columns : sequence of str
+        Panel labels (e.g. backbones down, centre conventions across).
+    levels : sequence of int
+        Pyramid levels on the x axis.
+    sizes : sequence of int
+        Input sizes, one line each; lines that coincide mean an error independent of the size.
+    figsize : (float, float)
+    """
+    array = np.asarray(errors, dtype=float)
+    expected = (len(rows), len(columns), len(levels), len(sizes))
+    if array.shape != expected:
+        raise ValueError(f"errors must have shape {expected}, got {array.shape}")
+    figure, axes = plt.subplots(len(rows), len(columns), figsize=figsize, sharex=True, sharey=True, squeeze=False)
+    markers = "osD^vP*X"
+    for r, row in enumerate(rows):
+        for c, column in enumerate(columns):
+            ax = axes[r, c]
+            ax.axhline(0, color="0.6", linewidth=0.8)
+            for s, size in enumerate(sizes):
+                ax.plot(levels, array[r, c, :, s], marker=markers[s % len(markers)], markersize=4,
+                        linewidth=1, alpha=0.8, label=str(size))
+            if r == 0:
+                ax.set_title(column, fontsize=9)
+            if c == 0:
+                ax.set_ylabel(f"{row}\nerror (px)", fontsize=8)
+            if r == len(rows) - 1:
+                ax.set_xlabel("level")
+            ax.set_xticks(list(levels), [f"P{level}" for level in levels])
+    axes[0, -1].legend(title="input", fontsize=7, title_fontsize=7, loc="upper left")
+    figure.tight_layout()
+    return figure

@@ -91,3 +91,27 @@ def test_shift_structure(height, width, stride, offset, ratios):
 def test_bad_input_raises_naming_the_argument(args, error, words):
     with pytest.raises(error, match=words):
         anchorlib.shift(*args)
+
+
+def test_centered_grid_start_matches_the_source_notes():
+    # By hand, the keras-retinanet #1073 discussion: 256 px, P3 32 cells of stride 8 -> (256 - 31*8)/2 = 4;
+    # 800 px: P3..P7 have 100, 50, 25, 13, 7 cells -> 4, 8, 16, 16, 16.
+    assert anchorlib.centered_grid_start(256, 32, 8) == 4
+    got = [anchorlib.centered_grid_start(800, h, s) for h, s in [(100, 8), (50, 16), (25, 32), (13, 64), (7, 128)]]
+    assert got == [4, 8, 16, 16, 16]
+
+
+@given(st.integers(1, 4000), st.integers(1, 300), st.integers(1, 256))
+def test_centered_grid_is_symmetric(size, cells, stride):
+    # The first centre is as far from the left edge as the last centre from the right edge.
+    first = anchorlib.centered_grid_start(size, cells, stride)
+    last = first + (cells - 1) * stride
+    assert abs(first - (size - last)) < 1e-9
+
+
+@pytest.mark.parametrize("args, words", [((0, 1, 8), "image_size must be positive"),
+                                         ((256, 1.5, 8), "feature_size must be an integer"),
+                                         ((256, 32, -8), "stride must be positive")])
+def test_centered_grid_start_bad_input(args, words):
+    with pytest.raises((ValueError, TypeError), match=words):
+        anchorlib.centered_grid_start(*args)
