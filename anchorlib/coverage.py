@@ -26,6 +26,7 @@ from numpy.typing import ArrayLike
 
 from ._checks import boxes_array, pair, positive_int, positive_scalar, positive_vector, real_scalar
 from .boxes import box_iou
+from .presets import anchor_levels
 from .shapes import anchor_shapes
 
 __all__ = [
@@ -40,6 +41,11 @@ __all__ = [
 #: Default number of (ground truth, anchor) pairs per block in :func:`best_iou`.
 _MAX_PAIRS = 2**18
 _TINY = 1e-12
+#: RetinaNet's ratios and scales (Lin et al., 2017), the defaults of the keyword configuration.
+_RATIOS = (0.5, 1.0, 2.0)
+_SCALES = (1.0, 2 ** (1 / 3), 2 ** (2 / 3))
+#: Presets whose cell anchors are inclusive pixel indices (width x2 - x1 + 1).
+_INCLUSIVE_PRESETS = ("py-faster-rcnn", "mmdet-legacy-retinanet")
 #: Largest (shapes x breakpoints x breakpoints) grid the exact search evaluates (two float64 arrays of it: 160 MB).
 _MAX_SEARCH = 10**7
 
@@ -50,16 +56,40 @@ _MAX_SEARCH = 10**7
 
 
 @dataclass(frozen=True)
-class _Config:
-    strides: np.ndarray  # (L,) float, whole numbers
-    offset: float
-    level: np.ndarray  # (M,) level index of each anchor shape
-    widths: np.ndarray  # (M,)
-    heights: np.ndarray  # (M,)
+class _Axis:
+    """One axis of a configuration: anchor shape ``m`` has extent ``side[m]`` and its centres at
+    ``phase[m] + k * stride[m]`` for every integer ``k``."""
+
+    stride: np.ndarray  # (M,) whole pixels
+    phase: np.ndarray  # (M,)
+    side: np.ndarray  # (M,)
     period: int  # lcm of the strides
 
+    def subset(self, index: np.ndarray) -> "_Axis":
+        return _Axis(self.stride[index], self.phase[index], self.side[index], self.period)
 
-def _config(sizes: Any, strides: Any, ratios: Any, scales: Any, offset: Any) -> _Config:
+
+@dataclass(frozen=True)
+class _Config:
+    x: _Axis
+    y: _Axis
+
+    @property
+    def area(self) -> np.ndarray:
+        return self.x.side * self.y.side
+
+    def subset(self, index: np.ndarray) -> "_Config":
+        return _Config(self.x.subset(index), self.y.subset(index))
+
+
+def _axis(stride: np.ndarray, phase: np.ndarray, side: np.ndarray, name: str) -> _Axis:
+    if np.any(stride != np.round(stride)):
+        raise ValueError(f"{name} must be whole numbers of pixels, got {np.unique(stride).tolist()}")
+    period = math.lcm(*(int(t) for t in np.unique(stride)))
+    return _Axis(stride, phase, side, period)
+
+
+def _keyword_config(sizes: Any, strides: Any, ratios: Any, scales: Any, offset: Any) -> _Config:
     size = positive_vector(sizes, "sizes")
     stride = positive_vector(strides, "strides")
     if size.shape != stride.shape:
@@ -67,15 +97,52 @@ def _config(sizes: Any, strides: Any, ratios: Any, scales: Any, offset: Any) -> 
             f"sizes and strides must have one entry per level, got {size.size} sizes and "
             f"{stride.size} strides"
         )
-    if np.any(stride != np.round(stride)):
-        raise ValueError(f"strides must be whole numbers of pixels, got {stride.tolist()}")
     centre = real_scalar(offset, "offset")
     shapes = [anchor_shapes(s, ratios, scales) for s in size]
-    per_level = len(shapes[0])
-    level = np.repeat(np.arange(size.size), per_level)
+    per_shape = np.repeat(stride, len(shapes[0]))
     wh = np.concatenate(shapes, axis=0)
-    period = math.lcm(*(int(t) for t in stride))
-    return _Config(stride, centre, level, wh[:, 0], wh[:, 1], period)
+    phase = centre * per_shape  # base anchors are centred on 0
+    return _Config(_axis(per_shape, phase, wh[:, 0], "strides"), _axis(per_shape, phase, wh[:, 1], "strides"))
+
+
+def _preset_config(preset: str, image_shape: Any) -> _Config:
+    """The anchor lattices of a preset (:data:`anchorlib.PRESETS`) on an image of that shape."""
+    parts = []
+    for level in anchor_levels(image_shape, preset):
+        boxes = level.cell_anchors.copy()
+        if preset in _INCLUSIVE_PRESETS:  # inclusive corners: [x1, x2] covers [x1, x2 + 1)
+            boxes[:, 2:] += 1
+        (sy, sx), (oy, ox) = level.stride, level.offset
+        count = len(boxes)
+        parts.append(np.stack([
+            np.full(count, sx, dtype=float), (boxes[:, 0] + boxes[:, 2]) / 2 + ox * sx, boxes[:, 2] - boxes[:, 0],
+            np.full(count, sy, dtype=float), (boxes[:, 1] + boxes[:, 3]) / 2 + oy * sy, boxes[:, 3] - boxes[:, 1],
+        ]))
+    sx, px, w, sy, py, h = np.concatenate(parts, axis=1)
+    return _Config(_axis(sx, px, w, "the preset's x strides"), _axis(sy, py, h, "the preset's y strides"))
+
+
+def _config(
+    sizes: Any, strides: Any, ratios: Any, scales: Any, offset: Any, preset: Any, image_shape: Any
+) -> _Config:
+    """A configuration from keyword arguments (RetinaNet's ratios, scales and offset 0.5 unless
+    given) or from a preset name and an image shape."""
+    given = [name for name, value in (("sizes", sizes), ("strides", strides), ("ratios", ratios),
+                                      ("scales", scales), ("offset", offset)) if value is not None]
+    if preset is not None:
+        if given:
+            raise ValueError(f"give either preset or {', '.join(given)}, not both (preset={preset!r})")
+        if image_shape is None:
+            raise ValueError(f"preset {preset!r} needs image_shape: its feature maps depend on it")
+        return _preset_config(preset, image_shape)
+    if sizes is None or strides is None:
+        raise ValueError("give sizes and strides (one per level), or a preset name")
+    if image_shape is not None:
+        raise ValueError("image_shape is only used with a preset")
+    return _keyword_config(
+        sizes, strides, _RATIOS if ratios is None else ratios, _SCALES if scales is None else scales,
+        0.5 if offset is None else offset,
+    )
 
 
 def _gt_shape(box_size: Any, aspect: Any) -> tuple[float, float]:
@@ -91,25 +158,22 @@ def _threshold(value: Any) -> float:
     return threshold
 
 
-def _distance(x: np.ndarray, stride: np.ndarray, offset: float) -> np.ndarray:
-    """Distance from ``x`` (any shape) to the nearest centre ``(k + offset) * stride``, per stride."""
-    stride = stride.reshape(stride.shape + (1,) * x.ndim)
-    phase = np.mod(x[None] - offset * stride, stride)
-    return np.minimum(phase, stride - phase)
+def _distance(coords: np.ndarray, axis: _Axis) -> np.ndarray:
+    """``(M, n)`` distance from each coordinate to the nearest centre of each anchor shape."""
+    phase = np.mod(coords[None, :] - axis.phase[:, None], axis.stride[:, None])
+    return np.minimum(phase, axis.stride[:, None] - phase)
 
 
-def _overlap(distance: np.ndarray, side: np.ndarray, gt_side: float) -> np.ndarray:
-    """Per-axis overlap of a segment of length ``side`` and one of ``gt_side`` whose centres are
-    ``distance`` apart; ``side`` is broadcast over the trailing axes of ``distance``."""
-    side = side.reshape(side.shape + (1,) * (distance.ndim - 1))
-    full = np.minimum(side, gt_side)
-    return np.clip(np.minimum(full, (side + gt_side) / 2 - distance), 0, None)
+def _overlap(distance: np.ndarray, side: np.ndarray, gt_side: ArrayLike) -> np.ndarray:
+    """Per-axis overlap of segments of length ``side`` (``(M,)``, one per row of ``distance``) and
+    ``gt_side`` whose centres are ``distance`` apart."""
+    side = side[:, None]
+    return np.clip(np.minimum(np.minimum(side, gt_side), (side + gt_side) / 2 - distance), 0, None)
 
 
-def _axis_overlaps(cfg: _Config, coords: np.ndarray, sides: np.ndarray, gt_side: float) -> np.ndarray:
+def _axis_overlaps(axis: _Axis, coords: np.ndarray, gt_side: float) -> np.ndarray:
     """``(M, n)`` overlap of every anchor shape's nearest anchor along one axis at ``coords``."""
-    dist = _distance(coords, cfg.strides, cfg.offset)  # (L, n)
-    return _overlap(dist[cfg.level], sides, gt_side)
+    return _overlap(_distance(coords, axis), axis.side, gt_side)
 
 
 def _iou_from_ratio(ratio: np.ndarray) -> np.ndarray:
@@ -167,40 +231,36 @@ def best_iou(gt_boxes: ArrayLike, anchors: ArrayLike, *, max_pairs: int = _MAX_P
 # ----------------------------------------------------------------------------------------------
 
 
-def _common_corner(cfg: _Config) -> float | None:
-    """A coordinate at distance ``stride / 2`` from every level's centres at once, or None."""
-    phase = cfg.offset + 0.5
-    smallest = float(cfg.strides.min())
-    for k in range(int(round(cfg.period / smallest))):
-        x = (phase + k) * smallest
-        dist = _distance(np.array([x]), cfg.strides, cfg.offset)[:, 0]
-        if np.all(np.abs(dist - cfg.strides / 2) <= 1e-9 * cfg.strides):
-            return float(np.mod(x, cfg.period))
+def _common_corner(axis: _Axis) -> float | None:
+    """A coordinate at distance ``stride / 2`` from the centres of every anchor shape, or None."""
+    first = int(np.argmin(axis.stride))
+    for k in range(int(round(axis.period / axis.stride[first]))):
+        x = axis.phase[first] + (k + 0.5) * axis.stride[first]
+        dist = _distance(np.array([x]), axis)[:, 0]
+        if np.all(np.abs(dist - axis.stride / 2) <= 1e-9 * axis.stride):
+            return float(np.mod(x, axis.period))
     return None
 
 
 def _corner_iou(cfg: _Config, gw: ArrayLike, gh: ArrayLike) -> np.ndarray:
-    """``(M, n)`` IoU of each anchor shape with ``n`` boxes ``gw x gh`` at its level's cell corner."""
-    half = (cfg.strides[cfg.level] / 2)[:, None]  # (M, 1): distance t/2 along each axis
+    """``(M, n)`` IoU of each anchor shape with ``n`` boxes ``gw x gh`` at its own cell corner."""
     gw, gh = np.atleast_1d(np.asarray(gw, dtype=float)), np.atleast_1d(np.asarray(gh, dtype=float))
-    inter = _overlap(half, cfg.widths, gw) * _overlap(half, cfg.heights, gh)
-    return inter / ((cfg.widths * cfg.heights)[:, None] + gw * gh - inter)
+    inter = _overlap(cfg.x.stride[:, None] / 2, cfg.x.side, gw) * _overlap(cfg.y.stride[:, None] / 2, cfg.y.side, gh)
+    return inter / (cfg.area[:, None] + gw * gh - inter)
 
 
-def _breakpoints(cfg: _Config, keep: np.ndarray, sides: np.ndarray, gt_side: float) -> np.ndarray:
-    """Coordinates in ``[0, period]`` between which every kept overlap is affine."""
-    points = [np.array([0.0, float(cfg.period)])]
-    for m in np.flatnonzero(keep):
-        t = float(cfg.strides[cfg.level[m]])
-        half_t = t / 2
-        local = [0.0, half_t]
-        for d in (abs(sides[m] - gt_side) / 2, (sides[m] + gt_side) / 2):
-            if d < half_t:
+def _breakpoints(axis: _Axis, gt_side: float) -> np.ndarray:
+    """Coordinates in ``[0, period]`` between which every shape's overlap is affine."""
+    points = [np.array([0.0, float(axis.period)])]
+    for t, phase, side in zip(axis.stride, axis.phase, axis.side):
+        local = [0.0, t / 2]
+        for d in (abs(side - gt_side) / 2, (side + gt_side) / 2):
+            if d < t / 2:
                 local += [d, t - d]
-        centres = (cfg.offset + np.arange(-1, cfg.period / t + 1)) * t
+        centres = np.mod(phase, t) + np.arange(-1, axis.period / t + 1) * t
         points.append((centres[:, None] + np.array(local)[None, :]).reshape(-1))
     xs = np.concatenate(points)
-    xs = np.unique(xs[(xs >= 0) & (xs <= cfg.period)])
+    xs = np.unique(xs[(xs >= 0) & (xs <= axis.period)])
     return xs[np.concatenate([[True], np.diff(xs) > 1e-9])]
 
 
@@ -284,33 +344,31 @@ def _cell_candidates(a0, a1, b0, b1, scale) -> list[tuple[float, float]]:
 
 def _best_ratio(cfg: _Config, xs: np.ndarray, ys: np.ndarray, gw: float, gh: float) -> np.ndarray:
     """``max_m I_m / S_m`` at the paired positions ``(xs[i], ys[i])``."""
-    ox = _axis_overlaps(cfg, xs, cfg.widths, gw)
-    oy = _axis_overlaps(cfg, ys, cfg.heights, gh)
-    scale = 1 / (cfg.widths * cfg.heights + gw * gh)
-    return (ox * oy * scale[:, None]).max(axis=0)
+    ox = _axis_overlaps(cfg.x, xs, gw)
+    oy = _axis_overlaps(cfg.y, ys, gh)
+    return (ox * oy / (cfg.area + gw * gh)[:, None]).max(axis=0)
 
 
 def _worst_by_search(cfg: _Config, gw: float, gh: float) -> tuple[float, float, float]:
     """Exact minimum of the best IoU over positions, by enumerating the candidate minimisers."""
-    scale = 1 / (cfg.widths * cfg.heights + gw * gh)
+    scale = 1 / (cfg.area + gw * gh)
     # every position is at least as good as every shape's own cell corner
     corner = _corner_iou(cfg, gw, gh)[:, 0]
     floor_ratio = float((corner / (1 + corner)).max())
-    best_possible = np.minimum(cfg.widths, gw) * np.minimum(cfg.heights, gh) * scale
-    keep = best_possible >= floor_ratio * (1 - 1e-12)  # the others are never the maximum
-    xs = _breakpoints(cfg, keep, cfg.widths, gw)
-    ys = _breakpoints(cfg, keep, cfg.heights, gh)
-    idx = np.flatnonzero(keep)
-    sub = _Config(cfg.strides, cfg.offset, cfg.level[idx], cfg.widths[idx], cfg.heights[idx], cfg.period)
-    ax = _axis_overlaps(sub, xs, sub.widths, gw)  # (K, nx)
-    ay = _axis_overlaps(sub, ys, sub.heights, gh)  # (K, ny)
-    s = scale[idx]
+    best_possible = np.minimum(cfg.x.side, gw) * np.minimum(cfg.y.side, gh) * scale
+    idx = np.flatnonzero(best_possible >= floor_ratio * (1 - 1e-12))  # the others never win
+    sub = cfg.subset(idx)
+    xs = _breakpoints(sub.x, gw)
+    ys = _breakpoints(sub.y, gh)
     if len(idx) * len(xs) * len(ys) > _MAX_SEARCH:
         raise ValueError(
-            f"strides {cfg.strides.tolist()} with offset {cfg.offset} repeat only every "
-            f"lcm(strides) = {cfg.period} px; the exact search would need "
-            f"{len(idx) * len(xs) * len(ys):.3g} evaluations (limit {_MAX_SEARCH:.0e})"
+            f"strides {np.unique(cfg.x.stride).tolist()} repeat only every lcm(strides) = "
+            f"{cfg.x.period} x {cfg.y.period} px and the levels share no cell corner; the exact search "
+            f"would need {len(idx) * len(xs) * len(ys):.3g} evaluations (limit {_MAX_SEARCH:.0e})"
         )
+    ax = _axis_overlaps(sub.x, xs, gw)  # (K, nx)
+    ay = _axis_overlaps(sub.y, ys, gh)  # (K, ny)
+    s = scale[idx]
     # value at every vertex, and a lower bound on every cell: max_m min(ax) min(ay) s_m
     vertex = np.max(ax[:, :, None] * ay[:, None, :] * s[:, None, None], axis=0)
     upper = float(vertex.min())
@@ -339,9 +397,9 @@ def _worst_by_search(cfg: _Config, gw: float, gh: float) -> tuple[float, float, 
 
 def _worst(cfg: _Config, gw: float, gh: float) -> tuple[float, float, float]:
     """(worst-case IoU, x, y) of a worst position, for one ground-truth shape."""
-    corner = _common_corner(cfg)
-    if corner is not None:
-        return float(_corner_iou(cfg, gw, gh).max()), corner, corner
+    x, y = _common_corner(cfg.x), _common_corner(cfg.y)
+    if x is not None and y is not None:
+        return float(_corner_iou(cfg, gw, gh).max()), x, y
     ratio, x, y = _worst_by_search(cfg, gw, gh)
     return float(_iou_from_ratio(np.array(ratio))), x, y
 
@@ -349,12 +407,14 @@ def _worst(cfg: _Config, gw: float, gh: float) -> tuple[float, float, float]:
 def worst_case_iou(
     box_size: float,
     *,
-    sizes: ArrayLike,
-    strides: ArrayLike,
-    ratios: ArrayLike = (0.5, 1, 2),
-    scales: ArrayLike = (1, 2 ** (1 / 3), 2 ** (2 / 3)),
-    offset: float = 0.5,
+    sizes: ArrayLike | None = None,
+    strides: ArrayLike | None = None,
+    ratios: ArrayLike | None = None,
+    scales: ArrayLike | None = None,
+    offset: float | None = None,
     aspect: float = 1.0,
+    preset: str | None = None,
+    image_shape: Sequence[int] | None = None,
     return_position: bool = False,
 ) -> float | tuple[float, float, float]:
     """Minimum over all positions of a ground-truth box of its best IoU with the anchors.
@@ -365,12 +425,18 @@ def worst_case_iou(
         Square root of the box's area, in pixels.
     sizes, strides : array_like of float
         Base size and stride of each pyramid level (strides in whole pixels).
-    ratios, scales : array_like of float
-        Aspect ratios (``h / w``) and scales of every level; RetinaNet's by default.
-    offset : float, default 0.5
-        Anchor centres at ``(i + offset) * stride`` (0.5 keras-retinanet, 0 torchvision).
+    ratios, scales : array_like of float, optional
+        Aspect ratios (``h / w``) and scales of every level; RetinaNet's ``(0.5, 1, 2)`` and
+        ``2 ** (k / 3)`` when not given.
+    offset : float, optional
+        Anchor centres at ``(i + offset) * stride``: 0.5 (keras-retinanet) when not given, 0 for
+        torchvision, mmdetection and detectron2's default.
     aspect : float, default 1
         The box's ``h / w``.
+    preset, image_shape : str and (int, int), optional
+        Instead of the five arguments above: a name in :data:`anchorlib.PRESETS` and the
+        ``(height, width)`` of the network input, whose anchors (as :func:`anchorlib.anchor_levels`
+        lays them out, rounding and per-axis strides included) are analysed.
     return_position : bool, default False
         Also return ``(x, y)`` of a worst position (modulo ``lcm(strides)``).
 
@@ -397,14 +463,14 @@ def worst_case_iou(
     >>> round(28**2 / (2 * 32**2 - 28**2), 6)
     0.620253
     """
-    cfg = _config(sizes, strides, ratios, scales, offset)
+    cfg = _config(sizes, strides, ratios, scales, offset, preset, image_shape)
     gw, gh = _gt_shape(box_size, aspect)
     value, x, y = _worst(cfg, gw, gh)
     return (value, x, y) if return_position else value
 
 
 def _worst_many(cfg: _Config, box_sizes: np.ndarray, aspect: float) -> np.ndarray:
-    if _common_corner(cfg) is not None:  # closed form, vectorised over sizes
+    if _common_corner(cfg.x) is not None and _common_corner(cfg.y) is not None:  # closed form
         return _corner_iou(cfg, box_sizes / math.sqrt(aspect), box_sizes * math.sqrt(aspect)).max(axis=0)
     return np.array([_worst(cfg, *_gt_shape(g, aspect))[0] for g in box_sizes])
 
@@ -412,12 +478,14 @@ def _worst_many(cfg: _Config, box_sizes: np.ndarray, aspect: float) -> np.ndarra
 def covered_sizes(
     iou_threshold: float,
     *,
-    sizes: ArrayLike,
-    strides: ArrayLike,
-    ratios: ArrayLike = (0.5, 1, 2),
-    scales: ArrayLike = (1, 2 ** (1 / 3), 2 ** (2 / 3)),
-    offset: float = 0.5,
+    sizes: ArrayLike | None = None,
+    strides: ArrayLike | None = None,
+    ratios: ArrayLike | None = None,
+    scales: ArrayLike | None = None,
+    offset: float | None = None,
     aspect: float = 1.0,
+    preset: str | None = None,
+    image_shape: Sequence[int] | None = None,
     max_size: float | None = None,
     resolution: float = 0.002,
 ) -> list[tuple[float, float]]:
@@ -427,7 +495,7 @@ def covered_sizes(
     ----------
     iou_threshold : float
         In ``(0, 1]``, e.g. 0.5 (RetinaNet's positive threshold).
-    sizes, strides, ratios, scales, offset, aspect
+    sizes, strides, ratios, scales, offset, aspect, preset, image_shape
         As in :func:`worst_case_iou`.
     max_size : float, optional
         Largest box side considered. By default the largest side that could reach the threshold at
@@ -450,9 +518,9 @@ def covered_sizes(
     """
     threshold = _threshold(iou_threshold)
     step = positive_scalar(resolution, "resolution")
-    cfg = _config(sizes, strides, ratios, scales, offset)
+    cfg = _config(sizes, strides, ratios, scales, offset, preset, image_shape)
     ratio = positive_scalar(aspect, "aspect")
-    areas = cfg.widths * cfg.heights
+    areas = cfg.area
     low = math.sqrt(threshold * areas.min())  # IoU <= smaller area / larger area
     high = math.sqrt(areas.max() / threshold)
     if max_size is not None:
@@ -494,12 +562,14 @@ def position_coverage(
     box_size: float,
     iou_threshold: float,
     *,
-    sizes: ArrayLike,
-    strides: ArrayLike,
-    ratios: ArrayLike = (0.5, 1, 2),
-    scales: ArrayLike = (1, 2 ** (1 / 3), 2 ** (2 / 3)),
-    offset: float = 0.5,
+    sizes: ArrayLike | None = None,
+    strides: ArrayLike | None = None,
+    ratios: ArrayLike | None = None,
+    scales: ArrayLike | None = None,
+    offset: float | None = None,
     aspect: float = 1.0,
+    preset: str | None = None,
+    image_shape: Sequence[int] | None = None,
     samples: int = 512,
 ) -> float:
     """Fraction of positions at which a box gets an anchor with IoU at or above the threshold.
@@ -512,7 +582,7 @@ def position_coverage(
     ----------
     box_size, iou_threshold
         As in :func:`worst_case_iou` and :func:`covered_sizes`.
-    sizes, strides, ratios, scales, offset, aspect
+    sizes, strides, ratios, scales, offset, aspect, preset, image_shape
         As in :func:`worst_case_iou`.
     samples : int, default 512
         Positions per axis (0.25 px apart for strides up to 128).
@@ -531,12 +601,11 @@ def position_coverage(
     """
     threshold = _threshold(iou_threshold)
     count = positive_int(samples, "samples")
-    cfg = _config(sizes, strides, ratios, scales, offset)
+    cfg = _config(sizes, strides, ratios, scales, offset, preset, image_shape)
     gw, gh = _gt_shape(box_size, aspect)
-    grid = (np.arange(count) + 0.5) * (cfg.period / count)
-    ox = _axis_overlaps(cfg, grid, cfg.widths, gw)  # (M, n)
-    oy = _axis_overlaps(cfg, grid, cfg.heights, gh)
-    need = threshold / (1 + threshold) * (cfg.widths * cfg.heights + gw * gh)  # I >= need <=> IoU >= thr
+    ox = _axis_overlaps(cfg.x, (np.arange(count) + 0.5) * (cfg.x.period / count), gw)  # (M, n)
+    oy = _axis_overlaps(cfg.y, (np.arange(count) + 0.5) * (cfg.y.period / count), gh)
+    need = threshold / (1 + threshold) * (cfg.area + gw * gh)  # I >= need <=> IoU >= threshold
     covered = np.zeros((count, count), dtype=bool)
     for m in range(len(need)):
         covered |= ox[m][None, :] * oy[m][:, None] >= need[m] * (1 - 1e-12)
@@ -557,17 +626,20 @@ def _image_shape(image_shape: Sequence[int]) -> tuple[int, int]:
 def anchor_count(
     image_shape: Sequence[int],
     *,
-    strides: ArrayLike,
+    strides: ArrayLike | None = None,
     sizes: ArrayLike | None = None,
-    ratios: ArrayLike = (0.5, 1, 2),
-    scales: ArrayLike = (1, 2 ** (1 / 3), 2 ** (2 / 3)),
+    ratios: ArrayLike | None = None,
+    scales: ArrayLike | None = None,
+    offset: float | None = None,
+    preset: str | None = None,
 ) -> int:
-    """Number of anchors on an image: ``sum over levels of ceil(H / t) * ceil(W / t) * A``.
+    """Number of anchors on an image of shape ``(height, width)``.
 
-    The feature map of stride ``t`` is ``ceil(H / t) x ceil(W / t)``, keras-retinanet's
-    ``guess_shapes``; ``A = len(ratios) * len(scales)`` anchors per cell. ``sizes`` does not change
-    the count; when given it is checked to have one entry per stride, so that a whole configuration
-    can be passed as keyword arguments.
+    With keyword arguments: ``sum over levels of ceil(H / t) * ceil(W / t) * A``, the feature maps
+    of keras-retinanet's ``guess_shapes``, with ``A = len(ratios) * len(scales)`` (RetinaNet's 9
+    when not given). ``sizes`` and ``offset`` do not change the count; they are accepted (and
+    checked) so that a whole configuration can be passed. With ``preset``: the feature maps and
+    cell anchors of :func:`anchorlib.anchor_levels`, padding included.
 
     Examples
     --------
@@ -575,30 +647,38 @@ def anchor_count(
 
     >>> anchor_count((64, 64), strides=[8, 16, 32], ratios=[0.5, 1, 2, 3], scales=[1, 1.2, 1.6])
     1008
+    >>> anchor_count((800, 1333), preset="torchvision-retinanet")  # padded to 800 x 1344
+    201600
     """
+    if preset is not None:
+        given = [n for n, v in (("strides", strides), ("sizes", sizes), ("ratios", ratios),
+                                ("scales", scales), ("offset", offset)) if v is not None]
+        if given:
+            raise ValueError(f"give either preset or {', '.join(given)}, not both (preset={preset!r})")
+        levels = anchor_levels(image_shape, preset)
+        return int(sum(lv.feature_shape[0] * lv.feature_shape[1] * len(lv.cell_anchors) for lv in levels))
     height, width = _image_shape(image_shape)
+    if strides is None:
+        raise ValueError("give strides (one per level), or a preset name")
     stride = positive_vector(strides, "strides")
     if sizes is not None and positive_vector(sizes, "sizes").shape != stride.shape:
         raise ValueError(f"sizes must have one entry per stride ({stride.size}), got {sizes!r}")
-    per_cell = positive_vector(ratios, "ratios").size * positive_vector(scales, "scales").size
+    if offset is not None:
+        real_scalar(offset, "offset")
+    per_cell = (positive_vector(_RATIOS if ratios is None else ratios, "ratios").size
+                * positive_vector(_SCALES if scales is None else scales, "scales").size)
     cells = sum(math.ceil(height / t) * math.ceil(width / t) for t in stride)
     return int(cells * per_cell)
 
 
-def anchor_memory(
-    image_shape: Sequence[int],
-    *,
-    strides: ArrayLike,
-    sizes: ArrayLike | None = None,
-    ratios: ArrayLike = (0.5, 1, 2),
-    scales: ArrayLike = (1, 2 ** (1 / 3), 2 ** (2 / 3)),
-) -> int:
+def anchor_memory(image_shape: Sequence[int], **config: Any) -> int:
     """Bytes taken by the anchors of one image as float32 ``xyxy`` boxes (16 bytes each).
+
+    ``config`` is as in :func:`anchor_count`.
 
     Examples
     --------
     >>> anchor_memory((64, 64), strides=[8, 16, 32], ratios=[0.5, 1, 2, 3], scales=[1, 1.2, 1.6])
     16128
     """
-    count = anchor_count(image_shape, strides=strides, sizes=sizes, ratios=ratios, scales=scales)
-    return count * 4 * np.dtype(np.float32).itemsize
+    return anchor_count(image_shape, **config) * 4 * np.dtype(np.float32).itemsize

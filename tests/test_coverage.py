@@ -319,3 +319,71 @@ def test_position_coverage_monotone_in_threshold(config, side, low, high):
     assert anchorlib.position_coverage(side, low, **config, samples=64) >= anchorlib.position_coverage(
         side, high, **config, samples=64
     )
+
+
+# ------------------------------------------------------------------------------ presets
+
+
+def window_sweep(side, anchors, lo, period, step):
+    """Best IoU of a box at every point of a step grid over [lo, lo + period)^2, against the given
+    anchors restricted to those whose centre lies within period / 2 of the window (the nearest
+    anchor of every shape along each axis is at most stride / 2 <= period / 2 away)."""
+    centres = (anchors[:, :2] + anchors[:, 2:]) / 2
+    near = np.all((centres >= lo - period / 2) & (centres <= lo + 1.5 * period), axis=1)
+    grid = np.arange(lo, lo + period, step)
+    xs, ys = (a.ravel() for a in np.meshgrid(grid, grid))
+    return xs, ys, anchorlib.best_iou(boxes_at(xs, ys, side), anchors[near])
+
+
+@pytest.mark.parametrize("side", [12, 23, 56, 90])
+def test_keras_retinanet_preset_equals_keywords(side):
+    by_preset = anchorlib.worst_case_iou(side, preset="keras-retinanet", image_shape=(800, 800))
+    # keras-retinanet computes its cell anchors in float32 (keras floatx), hence the tolerance
+    assert by_preset == pytest.approx(anchorlib.worst_case_iou(side, **RETINANET), rel=1e-6)
+
+
+@pytest.mark.parametrize("preset, side", [("torchvision-retinanet", 56), ("mmdet-retinanet", 40),
+                                          ("detectron2-retinanet", 30)])
+def test_offset_zero_presets_against_their_real_anchors(preset, side):
+    # At 1024 x 1024 every stride is exactly 8..128 (torchvision's image // grid included); the
+    # anchors come from anchors_for_image, so rounding and float32 are the library's own.
+    value, x, y = anchorlib.worst_case_iou(side, preset=preset, image_shape=(1024, 1024), return_position=True)
+    anchors = np.concatenate(anchorlib.anchors_for_image((1024, 1024), preset))
+    _, _, ious = window_sweep(side, anchors, 384, 128, 2.0)
+    assert ious.min() >= value - 1e-9
+    assert ious.min() <= value + 2 * 2.0 * (2 / side)  # Lipschitz bound, see above
+    at = boxes_at(np.array([x + 384.0]), np.array([y + 384.0]), side)
+    assert anchorlib.best_iou(at, anchors)[0] == pytest.approx(value, abs=1e-6)  # float32 anchors
+
+
+def test_py_faster_rcnn_preset_inclusive_corners():
+    # py-faster-rcnn's corners are inclusive: [x1, x2] spans [x1, x2 + 1) in continuous pixels.
+    value, x, y = anchorlib.worst_case_iou(100, preset="py-faster-rcnn", image_shape=(600, 600),
+                                           return_position=True)
+    anchors = np.concatenate(anchorlib.anchors_for_image((600, 600), "py-faster-rcnn"))
+    anchors[:, 2:] += 1
+    _, _, ious = window_sweep(100, anchors, 256, 16, 0.5)
+    assert ious.min() == pytest.approx(value, abs=1e-12)  # common corner on the half-pixel grid
+    # centres at 8 + 16 k (7.5 inclusive), so the common corner of the single level is 0 mod 16
+    assert (x, y) == (0.0, 0.0)
+
+
+def test_anchor_count_preset_matches_anchors_for_image():
+    for preset in ("keras-retinanet", "torchvision-retinanet", "detectron2-rpn"):
+        expected = sum(len(a) for a in anchorlib.anchors_for_image((800, 1333), preset))
+        assert anchorlib.anchor_count((800, 1333), preset=preset) == expected
+
+
+def test_preset_errors():
+    with pytest.raises(ValueError, match="give either preset or sizes"):
+        anchorlib.worst_case_iou(20, preset="keras-retinanet", image_shape=(800, 800), sizes=[32])
+    with pytest.raises(ValueError, match="needs image_shape"):
+        anchorlib.covered_sizes(0.5, preset="keras-retinanet")
+    with pytest.raises(ValueError, match="image_shape is only used with a preset"):
+        anchorlib.position_coverage(20, 0.5, **RETINANET, image_shape=(800, 800))
+    with pytest.raises(ValueError, match="give sizes and strides"):
+        anchorlib.worst_case_iou(20, strides=[8])
+    with pytest.raises(ValueError, match="preset must be one of"):
+        anchorlib.worst_case_iou(20, preset="yolo", image_shape=(800, 800))
+    with pytest.raises(ValueError, match="give either preset or strides"):
+        anchorlib.anchor_count((800, 800), preset="keras-retinanet", strides=[8])
