@@ -66,7 +66,8 @@ class _Axis:
     period: int  # lcm of the strides
 
     def subset(self, index: np.ndarray) -> "_Axis":
-        return _Axis(self.stride[index], self.phase[index], self.side[index], self.period)
+        stride = self.stride[index]
+        return _Axis(stride, self.phase[index], self.side[index], math.lcm(*(int(t) for t in np.unique(stride))))
 
 
 @dataclass(frozen=True)
@@ -350,25 +351,18 @@ def _best_ratio(cfg: _Config, xs: np.ndarray, ys: np.ndarray, gw: float, gh: flo
 
 
 def _worst_by_search(cfg: _Config, gw: float, gh: float) -> tuple[float, float, float]:
-    """Exact minimum of the best IoU over positions, by enumerating the candidate minimisers."""
-    scale = 1 / (cfg.area + gw * gh)
-    # every position is at least as good as every shape's own cell corner
-    corner = _corner_iou(cfg, gw, gh)[:, 0]
-    floor_ratio = float((corner / (1 + corner)).max())
-    best_possible = np.minimum(cfg.x.side, gw) * np.minimum(cfg.y.side, gh) * scale
-    idx = np.flatnonzero(best_possible >= floor_ratio * (1 - 1e-12))  # the others never win
-    sub = cfg.subset(idx)
-    xs = _breakpoints(sub.x, gw)
-    ys = _breakpoints(sub.y, gh)
-    if len(idx) * len(xs) * len(ys) > _MAX_SEARCH:
+    """Exact minimum of ``max_m I_m / S_m`` over positions, by enumerating the candidate minimisers."""
+    s = 1 / (cfg.area + gw * gh)
+    xs = _breakpoints(cfg.x, gw)
+    ys = _breakpoints(cfg.y, gh)
+    if len(s) * len(xs) * len(ys) > _MAX_SEARCH:
         raise ValueError(
             f"strides {np.unique(cfg.x.stride).tolist()} repeat only every lcm(strides) = "
             f"{cfg.x.period} x {cfg.y.period} px and the levels share no cell corner; the exact search "
-            f"would need {len(idx) * len(xs) * len(ys):.3g} evaluations (limit {_MAX_SEARCH:.0e})"
+            f"would need {len(s) * len(xs) * len(ys):.3g} evaluations (limit {_MAX_SEARCH:.0e})"
         )
-    ax = _axis_overlaps(sub.x, xs, gw)  # (K, nx)
-    ay = _axis_overlaps(sub.y, ys, gh)  # (K, ny)
-    s = scale[idx]
+    ax = _axis_overlaps(cfg.x, xs, gw)  # (K, nx)
+    ay = _axis_overlaps(cfg.y, ys, gh)  # (K, ny)
     # value at every vertex, and a lower bound on every cell: max_m min(ax) min(ay) s_m
     vertex = np.max(ax[:, :, None] * ay[:, None, :] * s[:, None, None], axis=0)
     upper = float(vertex.min())
@@ -397,10 +391,16 @@ def _worst_by_search(cfg: _Config, gw: float, gh: float) -> tuple[float, float, 
 
 def _worst(cfg: _Config, gw: float, gh: float) -> tuple[float, float, float]:
     """(worst-case IoU, x, y) of a worst position, for one ground-truth shape."""
-    x, y = _common_corner(cfg.x), _common_corner(cfg.y)
-    if x is not None and y is not None:
-        return float(_corner_iou(cfg, gw, gh).max()), x, y
-    ratio, x, y = _worst_by_search(cfg, gw, gh)
+    # Every position is at least as good as every shape at its own cell corner, so a shape that
+    # cannot reach the best of those floors anywhere is never the best anchor: drop it.
+    corner = _corner_iou(cfg, gw, gh)[:, 0]
+    floor = float((corner / (1 + corner)).max())  # as a ratio I / S
+    reach = np.minimum(cfg.x.side, gw) * np.minimum(cfg.y.side, gh) / (cfg.area + gw * gh)
+    sub = cfg.subset(np.flatnonzero(reach >= floor * (1 - 1e-12)))
+    x, y = _common_corner(sub.x), _common_corner(sub.y)
+    if x is not None and y is not None:  # the closed form: every contender at its worst at once
+        return float(corner.max()), x, y
+    ratio, x, y = _worst_by_search(sub, gw, gh)
     return float(_iou_from_ratio(np.array(ratio))), x, y
 
 

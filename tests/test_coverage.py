@@ -278,9 +278,18 @@ def test_bad_scalars():
 
 
 def test_search_too_large_is_refused():
-    # torchvision's real P6/P7 strides at 800 px (61, 114) repeat only every lcm = 111264 px
-    with pytest.raises(ValueError, match="lcm\\(strides\\)"):
-        anchorlib.worst_case_iou(50, sizes=[32, 64, 128], strides=[8, 61, 114], offset=0)
+    # strides 61 and 114 (torchvision's P6/P7 at 800 px) repeat only every lcm = 6954 px: a 120-px box,
+    # which only those two levels can match, would need a search over that whole period.
+    with pytest.raises(ValueError, match="lcm\\(strides\\) = 6954"):
+        anchorlib.worst_case_iou(120, sizes=[32, 64, 128], strides=[8, 61, 114], offset=0)
+
+
+def test_levels_that_never_win_are_left_out():
+    # A 20-px box: at its worst position a 32-px anchor on stride 8 still contains it (IoU
+    # 400/1024), more than any 64- or 128-px anchor can ever reach (at most 400/4096), so the
+    # irregular strides 61 and 114 do not matter and the answer is the P3-only one.
+    value = anchorlib.worst_case_iou(20, sizes=[32, 64, 128], strides=[8, 61, 114], ratios=[1], scales=[1], offset=0)
+    assert value == pytest.approx(400 / 1024, rel=1e-12)
 
 
 # ------------------------------------------------------------------------------ properties
