@@ -585,7 +585,8 @@ def position_coverage(
     sizes, strides, ratios, scales, offset, aspect, preset, image_shape
         As in :func:`worst_case_iou`.
     samples : int, default 512
-        Positions per axis (0.25 px apart for strides up to 128).
+        Positions per axis over one period of the anchor shapes that can reach the threshold at all
+        (0.25 px apart for RetinaNet's strides); at least 8 per smallest stride, or ValueError.
 
     Returns
     -------
@@ -603,9 +604,21 @@ def position_coverage(
     count = positive_int(samples, "samples")
     cfg = _config(sizes, strides, ratios, scales, offset, preset, image_shape)
     gw, gh = _gt_shape(box_size, aspect)
+    need = threshold / (1 + threshold) * (cfg.area + gw * gh)  # I >= need <=> IoU >= threshold
+    reach = np.minimum(cfg.x.side, gw) * np.minimum(cfg.y.side, gh)
+    useful = np.flatnonzero(reach >= need * (1 - 1e-12))  # the others cover no position at all
+    if useful.size == 0:
+        return 0.0
+    cfg, need = cfg.subset(useful), need[useful]
+    for axis, name in ((cfg.x, "x"), (cfg.y, "y")):
+        if axis.period / count > axis.stride.min() / 8:
+            raise ValueError(
+                f"samples={count} spaces positions {axis.period / count:.3g} px apart along {name} "
+                f"(period lcm(strides) = {axis.period} px), more than 1/8 of the smallest stride "
+                f"{axis.stride.min():g}; use at least {math.ceil(8 * axis.period / axis.stride.min())} samples"
+            )
     ox = _axis_overlaps(cfg.x, (np.arange(count) + 0.5) * (cfg.x.period / count), gw)  # (M, n)
     oy = _axis_overlaps(cfg.y, (np.arange(count) + 0.5) * (cfg.y.period / count), gh)
-    need = threshold / (1 + threshold) * (cfg.area + gw * gh)  # I >= need <=> IoU >= threshold
     covered = np.zeros((count, count), dtype=bool)
     for m in range(len(need)):
         covered |= ox[m][None, :] * oy[m][:, None] >= need[m] * (1 - 1e-12)
