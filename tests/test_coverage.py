@@ -263,8 +263,8 @@ def test_bad_scalars():
         anchorlib.position_coverage(20, 0, **config)
     with pytest.raises(ValueError, match="samples must be positive"):
         anchorlib.position_coverage(20, 0.5, **config, samples=0)
-    with pytest.raises(ValueError, match="use at least 64 samples"):
-        anchorlib.position_coverage(60, 0.5, sizes=[64], strides=[64], ratios=[1], scales=[1], samples=32)
+    with pytest.raises(ValueError, match="use at least 8 samples"):
+        anchorlib.position_coverage(60, 0.5, sizes=[64], strides=[64], ratios=[1], scales=[1], samples=4)
     with pytest.raises(ValueError, match="max_size must be positive"):
         anchorlib.covered_sizes(0.5, **config, max_size=-1)
     with pytest.raises(ValueError, match="max_pairs must be positive"):
