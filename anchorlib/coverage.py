@@ -123,16 +123,19 @@ def _preset_config(preset: str, image_shape: Any) -> _Config:
     return _Config(_axis(sx, px, w, "the preset's x strides"), _axis(sy, py, h, "the preset's y strides"))
 
 
+def _preset_alone(preset: str, **values: Any) -> None:
+    given = [name for name, value in values.items() if value is not None]
+    if given:
+        raise ValueError(f"give either preset or {', '.join(given)}, not both (preset={preset!r})")
+
+
 def _config(
     sizes: Any, strides: Any, ratios: Any, scales: Any, offset: Any, preset: Any, image_shape: Any
 ) -> _Config:
     """A configuration from keyword arguments (RetinaNet's ratios, scales and offset 0.5 unless
     given) or from a preset name and an image shape."""
-    given = [name for name, value in (("sizes", sizes), ("strides", strides), ("ratios", ratios),
-                                      ("scales", scales), ("offset", offset)) if value is not None]
     if preset is not None:
-        if given:
-            raise ValueError(f"give either preset or {', '.join(given)}, not both (preset={preset!r})")
+        _preset_alone(preset, sizes=sizes, strides=strides, ratios=ratios, scales=scales, offset=offset)
         if image_shape is None:
             raise ValueError(f"preset {preset!r} needs image_shape: its feature maps depend on it")
         return _preset_config(preset, image_shape)
@@ -664,10 +667,7 @@ def anchor_count(
     201600
     """
     if preset is not None:
-        given = [n for n, v in (("strides", strides), ("sizes", sizes), ("ratios", ratios),
-                                ("scales", scales), ("offset", offset)) if v is not None]
-        if given:
-            raise ValueError(f"give either preset or {', '.join(given)}, not both (preset={preset!r})")
+        _preset_alone(preset, strides=strides, sizes=sizes, ratios=ratios, scales=scales, offset=offset)
         levels = anchor_levels(image_shape, preset)
         return int(sum(lv.feature_shape[0] * lv.feature_shape[1] * len(lv.cell_anchors) for lv in levels))
     height, width = _image_shape(image_shape)
