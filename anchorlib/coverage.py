@@ -578,8 +578,8 @@ def position_coverage(
     """Fraction of positions at which a box gets an anchor with IoU at or above the threshold.
 
     Positions are the centres of a ``samples x samples`` grid of equal cells tiling one period
-    ``lcm(strides)`` of the anchor lattice in each axis (a midpoint rule for the area fraction; by
-    periodicity one period stands for the whole plane).
+    (``lcm`` of their strides) of the anchor shapes that can reach the threshold at all, in each axis:
+    a midpoint rule for the area fraction; by periodicity one period stands for the whole plane.
 
     Parameters
     ----------
