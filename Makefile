@@ -6,8 +6,10 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cat requirements.txt pyproject.toml | cksum | cut -d' ' -f1)
 JOBS   ?= 2
+CHROMIUM ?= /usr/bin/chromium
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: html test serve lab notebooks check-notebooks clean
+.PHONY: html html-offline browser test serve lab notebooks check-notebooks clean
 
 $(STAMP): requirements.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -21,8 +23,19 @@ html: $(STAMP)
 	$(VENV)/bin/jupyter-book build --all -W -n --keep-going .
 	@echo "Website built: open _build/html/index.html (or run 'make serve')"
 
-## test: build the website, then run unit, property, doctest, notebook (nbval) and site tests
-test: html
+## html-offline: the same site, checked to need no network (MathJax is served locally in every build)
+html-offline: html
+	@! grep -rlE '<(script|img|iframe|link)[^>]+(src|href)="(https?:)?//' _build/html --include='*.html' \
+	  || { echo "^ these pages load something from the network"; exit 1; }
+	@echo "Offline site in _build/html: copy the folder, then 'make serve' (or any static web server)"
+
+## browser: install Debian's Chromium (and a CJK font for the glossary) for the browser test; no-op when present
+browser:
+	@if [ -x $(CHROMIUM) ] && fc-list :lang=zh 2>/dev/null | grep -q .; then echo "browser test: $(CHROMIUM) present"; \
+	else $(SUDO) apt-get update && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y chromium fonts-wqy-microhei; fi
+
+## test: build the website, then run unit, property, doctest, notebook (nbval) and browser tests
+test: html browser
 	$(PY) -m pytest -n $(JOBS) --dist loadscope
 
 ## serve: preview the built website on http://127.0.0.1:8000

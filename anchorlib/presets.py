@@ -617,4 +617,4 @@ def _place(level: AnchorLevel) -> np.ndarray:
     # Every shift (j + offset) * stride is exact in float64, and so is its sum with a float32 anchor;
     # rounding that sum to float32 is what the library's float32 addition returns.
     boxes = shift(level.cell_anchors, level.feature_shape, level.stride, level.offset)
-    return boxes.astype(level.dtype).astype(np.float64)
+    return boxes.astype(level.dtype, copy=False).astype(np.float64, copy=False)

@@ -18,6 +18,8 @@ JUPYTER_BOOK = Path(sys.executable).with_name("jupyter-book")
 def _mini_book(tmp_path: Path, code: str) -> Path:
     shutil.copy(ROOT / "_config.yml", tmp_path / "_config.yml")
     shutil.copy(ROOT / "references.bib", tmp_path / "references.bib")
+    (tmp_path / "tools").mkdir()
+    shutil.copy(ROOT / "tools" / "launch_guard.py", tmp_path / "tools" / "launch_guard.py")  # local extension
     (tmp_path / "book").mkdir()
     (tmp_path / "book" / "intro.md").write_text("# Intro\n\nA page.\n")
     nb = nbformat.v4.new_notebook()

@@ -1,4 +1,5 @@
-"""Tests of the figure helpers added for the receptive-field chapter (shapes and bad input)."""
+"""Tests of the figure helpers: the receptive-field chapter's (shapes and bad input), and the anchor
+grid and explorer, which carry numbers."""
 
 import matplotlib
 
@@ -36,3 +37,83 @@ def test_bad_input():
         plot.center_errors(np.zeros((2, 3, 5)), rows=["a", "b"], columns=["x", "y", "z"], levels=[3, 4, 5, 6, 7],
                            sizes=[1])
     plt.close("all")
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+def test_anchor_grid_returns_every_anchor_and_draws_only_the_chosen_cells():
+    # A 64 x 48 (h x w) image at stride 16 has ceil(64/16) x ceil(48/16) = 4 x 3 cells. Cell (3, 2) is
+    # row-major index 3*3 + 2 = 11; with offset 0.5 its centre is ((2.5)*16, (3.5)*16) = (40, 56), so
+    # its 32 x 32 anchor is [24, 40, 56, 72] (by hand).
+    ax = plot.new_axes(3, 3)
+    anchors = plot.draw_anchor_grid(ax, (64, 48), 16, size=32, cells=[(3, 2)])
+    assert anchors.shape == (12, 4)
+    assert anchors[11].tolist() == [24.0, 40.0, 56.0, 72.0]
+    assert len(ax.patches) == 1
+    x, y = ax.patches[0].get_xy()
+    assert (x, y, ax.patches[0].get_width(), ax.patches[0].get_height()) == (24.0, 40.0, 32.0, 32.0)
+
+
+def test_anchor_grid_rounds_the_feature_map_up():
+    # 50 x 40 at stride 16: ceil(50/16) = 4 rows, ceil(40/16) = 3 columns; 2 ratios -> 2 anchors per cell.
+    anchors = plot.draw_anchor_grid(plot.new_axes(3, 3), (50, 40), 16, size=16, ratios=[0.5, 2])
+    assert anchors.shape == (4 * 3 * 2, 4)
+
+
+def test_best_anchor_iou_by_hand():
+    # Box [0, 0, 32, 32]; stride 16, size 32, offset 0.5 puts anchor centres at 8, 24, 40, ...; the best
+    # anchor, e.g. [-8, -8, 24, 24], overlaps 24 x 24 = 576 of a union 1024 + 1024 - 576 = 1472: 9/23.
+    image = np.zeros((64, 64))
+    best = plot.draw_best_anchors(plot.new_axes(3, 3), image, [[0, 0, 32, 32]], 16, size=32, offset=0.5)
+    assert best == pytest.approx([9 / 23])
+    # With offset 0 a centre lands on (16, 16), the box's own centre: a perfect anchor.
+    best = plot.draw_best_anchors(plot.new_axes(3, 3), image, [[0, 0, 32, 32]], 16, size=32, offset=0)
+    assert best == pytest.approx([1.0])
+
+
+def test_explorer_redraws_when_a_slider_moves(capsys):
+    pytest.importorskip("ipywidgets")
+    explorer = plot.anchor_explorer(np.zeros((64, 64)), [[8, 8, 40, 40]])
+    # box centre 24 = (1 + 0.5) * 16: a perfect 32-pixel anchor at stride 16
+    assert "best IoU per object: 1.000" in capsys.readouterr().out
+    stride = next(child for child in explorer.children if getattr(child, "description", "") == "stride")
+    stride.value = 8
+    # stride 8: centres at 4, 12, 20, 28; the best anchor [4, 4, 36, 36] overlaps 28^2 = 784 of a
+    # union 2048 - 784 = 1264 (by hand): 784 / 1264 = 0.620
+    assert explorer.kwargs["stride"] == 8
+    assert "best IoU per object: 0.620" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, words",
+    [
+        ({"cells": [(4, 0)]}, ValueError, "cells"),
+        ({"cells": [(-1, 0)]}, ValueError, "cells"),
+        ({"cells": [(0.5, 0)]}, TypeError, "cells"),
+        ({"cells": [(1,)]}, ValueError, "cells"),
+        ({"cells": [3]}, ValueError, "cells"),
+        ({"image": np.zeros((10, 10))}, ValueError, "image"),
+        ({"size": -1}, ValueError, "base_size"),
+    ],
+)
+def test_anchor_grid_bad_input(kwargs, error, words):
+    arguments = {"size": 32, **kwargs}
+    with pytest.raises(error, match=words):
+        plot.draw_anchor_grid(plot.new_axes(2, 2), (64, 48), 16, **arguments)
+
+
+@pytest.mark.parametrize("stride", [0, -16, "16"])
+def test_bad_stride(stride):
+    with pytest.raises((ValueError, TypeError), match="stride"):
+        plot.draw_anchor_grid(plot.new_axes(2, 2), (64, 48), stride, size=32)
+
+
+def test_best_anchors_bad_input():
+    with pytest.raises(ValueError, match="image"):
+        plot.draw_best_anchors(plot.new_axes(2, 2), np.zeros(5), [[0, 0, 1, 1]], 16, size=8)
+    with pytest.raises(ValueError, match="boxes"):
+        plot.draw_best_anchors(plot.new_axes(2, 2), np.zeros((8, 8)), [[0, 0, 1]], 16, size=8)
