@@ -39,7 +39,7 @@ __all__ = [
 ]
 
 #: Default number of (ground truth, anchor) pairs per block in :func:`best_iou`.
-_MAX_PAIRS = 2**18
+_MAX_PAIRS = 2**16  # blocks small enough to stay in a 4 MiB L2 cache: also the fastest
 _TINY = 1e-12
 #: RetinaNet's ratios and scales (Lin et al., 2017), the defaults of the keyword configuration.
 _RATIOS = (0.5, 1.0, 2.0)
@@ -198,11 +198,11 @@ def best_iou(gt_boxes: ArrayLike, anchors: ArrayLike, *, max_pairs: int = _MAX_P
         Ground-truth boxes, ``xyxy``.
     anchors : array_like, shape (M, 4)
         Anchors, ``xyxy`` (e.g. from :func:`anchorlib.shift`); a million is fine.
-    max_pairs : int, default 2**18
+    max_pairs : int, default 2**16
         At most this many (box, anchor) pairs are compared at once. :func:`anchorlib.box_iou`
-        holds about eight float64 arrays of the block size, so the working memory is bounded by
-        ``64 * max_pairs`` bytes (16 MiB at the default) on top of the inputs and the ``(N,)`` result,
-        whatever ``N`` and ``M`` are.
+        holds three float64 arrays and one boolean mask of the block size, so the working memory
+        is bounded by ``25 * max_pairs`` bytes (1.6 MiB at the default) on top of the inputs and the
+        ``(N,)`` result, whatever ``N`` and ``M`` are.
 
     Returns
     -------
