@@ -131,10 +131,11 @@ def shift(
 
 def _add_shifts(out: np.ndarray, xs: np.ndarray, ys: np.ndarray, anchors: np.ndarray) -> None:
     """``out[i, j, a] = anchors[a] + (xs[j], ys[i], xs[j], ys[i])``, in ``out``'s precision."""
-    # x and y columns are written separately: broadcasting over the (x, y) pairs of a 4-wide last
-    # axis would run numpy's inner loop over 4 elements at a time, several times slower.
-    np.add(xs[None, :, None, None], anchors[None, None, :, 0::2], out=out[..., 0::2])
-    np.add(ys[:, None, None, None], anchors[None, None, :, 1::2], out=out[..., 1::2])
+    # x and y columns are computed separately into contiguous temporaries and then copied into
+    # place: broadcasting straight into the strided output runs numpy's inner loop over a few
+    # elements at a time, which measured about 1.5x slower.
+    out[..., 0::2] = xs[None, :, None, None] + anchors[None, None, :, 0::2]
+    out[..., 1::2] = ys[:, None, None, None] + anchors[None, None, :, 1::2]
 
 
 def centered_grid_start(image_size: int, feature_size: int, stride: float) -> float:
