@@ -8,6 +8,14 @@ core imports them.
 
 from .boxes import BOX_FORMATS, box_area, box_convert, box_iou
 from .coding import DEFAULT_SCALE_CLAMP, decode, decode_corners, encode, encode_corners
+from .coverage import (
+    anchor_count,
+    anchor_memory,
+    best_iou,
+    covered_sizes,
+    position_coverage,
+    worst_case_iou,
+)
 from .datasets import ANNOTATION_FORMATS, Annotations, letterbox_wh, load_boxes, synthetic_boxes
 from .design import (
     RatioScaleFit,
@@ -47,8 +55,10 @@ from .shapes import anchor_shapes, base_anchors, octave_scales
 __version__ = "0.1.0"
 
 __all__ = [
+    "anchor_count",
     "anchor_fit",
     "anchor_levels",
+    "anchor_memory",
     "anchor_shapes",
     "AnchorLevel",
     "anchors_for_image",
@@ -61,12 +71,14 @@ __all__ = [
     "Backbone",
     "BACKBONES",
     "base_anchors",
+    "best_iou",
     "box_area",
     "box_convert",
     "BOX_FORMATS",
     "box_iou",
     "cell_centers",
     "centered_grid_start",
+    "covered_sizes",
     "decode",
     "decode_corners",
     "DEFAULT_SCALE_CLAMP",
@@ -84,6 +96,7 @@ __all__ = [
     "mmdet_base_anchors",
     "octave_scales",
     "optimize_ratios_scales",
+    "position_coverage",
     "Preset",
     "PRESETS",
     "py_faster_rcnn_base_anchors",
@@ -95,4 +108,5 @@ __all__ = [
     "torchvision_base_anchors",
     "trace",
     "true_centers",
+    "worst_case_iou",
 ]

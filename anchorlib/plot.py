@@ -27,7 +27,9 @@ __all__ = [
     "draw_best_anchors",
     "draw_boxes",
     "flow_diagram",
+    "iou_curves",
     "iou_histograms",
+    "iou_map",
     "new_axes",
     "new_axes_grid",
     "receptive_fields",
@@ -125,6 +127,78 @@ def draw_boxes(
     return ax
 
 
+def iou_curves(
+    ax: Axes,
+    x: ArrayLike,
+    curves: dict[str, ArrayLike],
+    *,
+    thresholds: Sequence[float] = (0.4, 0.5),
+    log_x: bool = True,
+    xlabel: str = "box side (px)",
+    ylabel: str = "worst-case IoU",
+) -> Axes:
+    """Plot IoU curves against one variable, with dotted horizontal lines at the IoU thresholds.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+    x : array_like, shape (n,)
+        Common abscissa of every curve.
+    curves : dict of str to array_like, shape (n,)
+        One labelled curve per entry, drawn in the palette's order.
+    thresholds : sequence of float
+        IoU levels to mark (RetinaNet's negative and positive thresholds by default).
+    log_x : bool
+        Logarithmic x axis (box sides span octaves).
+    """
+    xs = np.asarray(x, dtype=float)
+    for label, values in curves.items():
+        ax.plot(xs, np.asarray(values, dtype=float), label=label)
+    for level in thresholds:
+        ax.axhline(level, color="0.4", linestyle=":", linewidth=1)
+    if log_x:
+        ax.set_xscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_ylim(0, 1)
+    ax.legend(loc="lower right")
+    return ax
+
+
+def iou_map(
+    ax: Axes,
+    values: ArrayLike,
+    extent: Sequence[float],
+    *,
+    threshold: float = 0.5,
+    title: str | None = None,
+) -> Axes:
+    """Show a map of best IoU over box positions, with the threshold drawn as a contour.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+    values : array_like, shape (rows, cols)
+        Best IoU of a box centred at each position; row ``i`` is ``y``, column ``j`` is ``x``.
+    extent : (x0, x1, y0, y1)
+        Positions covered by the map, in pixels (``y`` drawn downwards, as in an image).
+    threshold : float
+        IoU level drawn as a black contour: inside it the box gets a positive anchor.
+    title : str, optional
+    """
+    array = np.asarray(values, dtype=float)
+    x0, x1, y0, y1 = extent
+    image = ax.imshow(array, extent=(x0, x1, y1, y0), origin="upper", vmin=0, vmax=1, cmap="viridis")
+    if array.min() < threshold < array.max():
+        ax.contour(
+            np.linspace(x0, x1, array.shape[1]), np.linspace(y0, y1, array.shape[0]), array,
+            levels=[threshold], colors="k", linewidths=1,
+        )
+    ax.set_xlabel("box centre x (px)")
+    ax.set_ylabel("box centre y (px)")
+    if title:
+        ax.set_title(title)
+    ax.figure.colorbar(image, ax=ax, shrink=0.8, label="best IoU")
 def flow_diagram(
     rows: Mapping[str, Sequence[str]], *, width: float = 9.0, row_height: float = 0.9
 ) -> Axes:

@@ -614,7 +614,6 @@ def anchors_for_image(
 
 
 def _place(level: AnchorLevel) -> np.ndarray:
-    # Every shift (j + offset) * stride is exact in float64, and so is its sum with a float32 anchor;
-    # rounding that sum to float32 is what the library's float32 addition returns.
-    boxes = shift(level.cell_anchors, level.feature_shape, level.stride, level.offset)
-    return boxes.astype(level.dtype, copy=False).astype(np.float64, copy=False)
+    # The libraries add integer shifts to their cell anchors in their own precision (float32 for
+    # torchvision, mmdetection, detectron2); the sums are returned as float64 for every preset.
+    return shift(level.cell_anchors, level.feature_shape, level.stride, level.offset, precision=level.dtype)

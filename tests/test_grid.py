@@ -115,3 +115,20 @@ def test_centered_grid_is_symmetric(size, cells, stride):
 def test_centered_grid_start_bad_input(args, words):
     with pytest.raises((ValueError, TypeError), match=words):
         anchorlib.centered_grid_start(*args)
+
+
+def test_float32_precision_is_the_float32_sum():
+    # By definition: each coordinate is float32(anchor) + float32(shift) rounded to float32.
+    base = np.array([[-22.627417, -11.3137085, 22.627417, 11.3137085]])
+    anchors = anchorlib.shift(base, (3, 700), 8, offset=0.5, precision="float32")
+    expected = (
+        anchorlib.shift(base.astype(np.float32), (3, 700), 8, offset=0.5).astype(np.float32)
+    )  # exact float64 sums of float32 inputs, rounded once to float32
+    assert anchors.dtype == np.float64
+    np.testing.assert_array_equal(anchors, expected.astype(np.float64))
+    assert not np.array_equal(anchors, anchorlib.shift(base, (3, 700), 8, offset=0.5))
+
+
+def test_bad_precision():
+    with pytest.raises(ValueError, match="precision must be 'float64' or 'float32'"):
+        anchorlib.shift([[-1, -1, 1, 1]], (2, 2), 8, precision="float16")

@@ -254,6 +254,11 @@ def test_search_finds_stride(desktop, site_url):
         field.press("Enter")
     assert desktop.page.url == f"{site_url}search.html?q=stride"
     desktop.page.wait_for_selector("#search-results ul.search li")
+    # Sphinx appends the results one by one (searchtools.js _displayNextItem) and writes the summary
+    # line only when the last is shown: wait for it, or a long result list is read half-built.
+    desktop.page.wait_for_function(
+        "() => (document.querySelector('#search-results p.search-summary')?.textContent || '').length > 0"
+    )
     hits = desktop.page.eval_on_selector_all(
         "#search-results ul.search li a", "links => links.map(a => a.getAttribute('href'))"
     )
