@@ -176,3 +176,12 @@ def test_differential_evolution_recovers_planted_ratios():
     np.testing.assert_allclose(fit.ratios, [1 / 3, 1, 3], rtol=1e-4)
     np.testing.assert_allclose(fit.scales, [1], rtol=1e-4)
     assert fit.unmatched == 0 and fit.value < 1e-4
+
+
+def test_evolution_and_search_show_progress_when_asked(capsys):
+    wh = anchorlib.synthetic_boxes(50, seed=0).wh
+    quiet = anchorlib.evolve_anchors(wh, wh[:3], generations=5, seed=0)
+    np.testing.assert_array_equal(anchorlib.evolve_anchors(wh, wh[:3], generations=5, seed=0, progress=True), quiet)
+    anchorlib.optimize_ratios_scales(wh, seed=0, maxiter=2, popsize=4, progress=True)
+    err = capsys.readouterr().err
+    assert "evolving anchors" in err and "differential evolution" in err
