@@ -33,6 +33,7 @@ __all__ = [
     "new_axes",
     "new_axes_grid",
     "receptive_fields",
+    "scaling_curves",
     "wh_scatter",
 ]
 
@@ -618,3 +619,36 @@ def anchor_explorer(
         ratio=widgets.SelectionSlider(options=[0.25, 0.5, 1.0, 2.0, 4.0], value=ratio, description="ratio h/w"),
         offset=widgets.FloatSlider(value=offset, min=0.0, max=1.0, step=0.25, description="offset"),
     )
+
+
+def scaling_curves(
+    panels: Mapping[str, tuple[ArrayLike, ArrayLike]],
+    *,
+    xlabels: Sequence[str],
+    ylabel: str = "median time (s)",
+    width: float = 9.0,
+    height: float = 3.5,
+) -> Figure:
+    """Log-log panels of cost against problem size, each with a dashed line of slope 1 for reference.
+
+    A measured curve parallel to the dashed line grows linearly with the size, as it should when the
+    work is proportional to the size; a steeper curve would reveal a super-linear cost.
+
+    Parameters
+    ----------
+    panels : mapping of title to (sizes, costs)
+    xlabels : sequence of str
+        One x-axis label per panel.
+    """
+    figure, axes = plt.subplots(1, len(panels), figsize=(width, height), squeeze=False)
+    for ax, (title, (sizes, costs)), xlabel in zip(axes[0], panels.items(), xlabels):
+        x = np.asarray(sizes, dtype=float)
+        y = np.asarray(costs, dtype=float)
+        ax.loglog(x, y, "o-", label="measured")
+        ax.loglog(x, y[-1] * x / x[-1], "--", color="grey", label="slope 1 (linear)")
+        ax.set_title(title, fontsize=9)
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(ylabel)
+        ax.legend(fontsize=7)
+    figure.tight_layout()
+    return figure

@@ -185,3 +185,15 @@ def test_evolution_and_search_show_progress_when_asked(capsys):
     anchorlib.optimize_ratios_scales(wh, seed=0, maxiter=2, popsize=4, progress=True)
     err = capsys.readouterr().err
     assert "evolving anchors" in err and "differential evolution" in err
+
+
+def test_kmeans_patience_stops_early_but_never_below_the_start():
+    # patience=1 stops after the first round that does not improve: the result is still the best
+    # centroids seen, so it can never fit worse than the initial ones (by construction).
+    rng = np.random.default_rng(3)
+    wh = rng.uniform(4, 300, size=(500, 2))
+    start = np.array([[10.0, 10.0], [50.0, 80.0], [200.0, 120.0]])
+    quick = anchorlib.kmeans_anchors(wh, 3, init=start, patience=1)
+    assert anchorlib.mean_best_iou(wh, quick) >= anchorlib.mean_best_iou(wh, start)
+    with pytest.raises(ValueError, match="patience must be positive"):
+        anchorlib.kmeans_anchors(wh, 3, patience=0)

@@ -117,3 +117,17 @@ def test_best_anchors_bad_input():
         plot.draw_best_anchors(plot.new_axes(2, 2), np.zeros(5), [[0, 0, 1, 1]], 16, size=8)
     with pytest.raises(ValueError, match="boxes"):
         plot.draw_best_anchors(plot.new_axes(2, 2), np.zeros((8, 8)), [[0, 0, 1]], 16, size=8)
+
+
+def test_scaling_curves_draws_measured_and_reference_lines():
+    import matplotlib.pyplot as plt
+
+    figure = plot.scaling_curves({"a": ([1, 10, 100], [1, 10, 100]), "b": ([2, 4], [3, 5])}, xlabels=["n", "m"])
+    try:
+        assert len(figure.axes) == 2
+        measured, reference = figure.axes[0].get_lines()
+        # The reference line has slope 1 through the last point: y = y_last * x / x_last (by construction).
+        np.testing.assert_allclose(reference.get_ydata(), [1, 10, 100])
+        assert figure.axes[0].get_xscale() == "log" and figure.axes[0].get_yscale() == "log"
+    finally:
+        plt.close(figure)
