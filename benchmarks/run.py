@@ -46,8 +46,9 @@ class Result:
     target: str             # the goal this case is held to ("" for none)
 
 
-def median_seconds(function: Callable[[], object], repeats: int) -> float:
-    function()  # warm-up: first-touch page faults and caches are not what we measure
+def median_seconds(function: Callable[[], object], repeats: int, *, warm_up: bool = True) -> float:
+    if warm_up:
+        function()  # first-touch page faults and cold caches are not what we measure
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
@@ -85,9 +86,12 @@ def copy_baseline(megabytes: float, repeats: int) -> float:
 
 def run_case(name: str, function: Callable[[], object], repeats: int, target: str = "",
              baseline_mb: float | None = None) -> Result:
+    start = time.perf_counter()
     output = function()
+    first = time.perf_counter() - start
     out_mb = output_megabytes(output) if baseline_mb is None else baseline_mb
-    seconds = median_seconds(function, repeats)
+    repeats = max(3, min(repeats, int(10 / max(first, 1e-9))))  # about 10 s per case at most
+    seconds = median_seconds(function, repeats, warm_up=False)  # the first call above warmed up
     # Compute-bound cases with (next to) no output have no bandwidth baseline: ratio left at 0.
     baseline = copy_baseline(out_mb, max(repeats, 5)) if out_mb > 0 else 0.0
     peak = peak_megabytes(function)
