@@ -9,7 +9,7 @@ JOBS   ?= 2
 CHROMIUM ?= /usr/bin/chromium
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: html html-offline browser test serve lab notebooks check-notebooks clean
+.PHONY: html html-offline browser test bench serve lab notebooks check-notebooks clean
 
 $(STAMP): requirements.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,10 @@ browser:
 ## test: build the website, then run unit, property, doctest, notebook (nbval) and browser tests
 test: html browser
 	$(PY) -m pytest -n $(JOBS) --dist loadscope
+
+## bench: time anchorlib against the memory-bandwidth limit; writes benchmarks/results.json (not a test)
+bench: $(STAMP)
+	$(PY) benchmarks/run.py --suite
 
 ## serve: preview the built website on http://127.0.0.1:8000
 serve: $(STAMP)

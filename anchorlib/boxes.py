@@ -125,7 +125,15 @@ def box_iou(boxes1: ArrayLike, boxes2: ArrayLike, *, inclusive: bool = False) ->
         raise TypeError(f"inclusive must be True or False, got {inclusive!r}")
     a = boxes_array(boxes1, "boxes1")
     b = boxes_array(boxes2, "boxes2")
-    one = 1.0 if inclusive else 0.0
+    return _pairwise_iou(a, b, 1.0 if inclusive else 0.0)
+
+
+def _pairwise_iou(a: np.ndarray, b: np.ndarray, one: float = 0.0) -> np.ndarray:
+    """:func:`box_iou` on arrays already validated (``(N, 4)`` and ``(M, 4)`` float64 ``xyxy``).
+
+    For callers that check their input once and then work block by block; ``one`` is 1.0 for the
+    inclusive "+1" convention, else 0.0. Not part of the public API.
+    """
     area_a = (a[:, 2] - a[:, 0] + one) * (a[:, 3] - a[:, 1] + one)
     area_b = (b[:, 2] - b[:, 0] + one) * (b[:, 3] - b[:, 1] + one)
     # Three (N, M) float arrays at most, reused in place: the full matrix is the memory bottleneck.

@@ -47,13 +47,6 @@ def _cmd_shapes(args: argparse.Namespace) -> int:
     return 0
 
 
-def _size_pair(text: str) -> tuple[float, float]:
-    values = _floats(text)
-    if len(values) != 2:
-        raise argparse.ArgumentTypeError(f"expected WIDTH,HEIGHT, got {text!r}")
-    return values[0], values[1]
-
-
 def _anchor_table(title: str, wh: np.ndarray, anchors: np.ndarray, threshold: float) -> list[str]:
     lines = [title, f"{'w':>9} {'h':>9} {'h/w':>7} {'sqrt(area)':>11}"]
     lines += [f"{w:>9.2f} {h:>9.2f} {h / w:>7.3f} {np.sqrt(w * h):>11.2f}" for w, h in anchors]
@@ -68,14 +61,15 @@ def _anchor_table(title: str, wh: np.ndarray, anchors: np.ndarray, threshold: fl
 
 def _cmd_fit(args: argparse.Namespace) -> int:
     try:
-        data = load_boxes(args.path, args.format, image_size=args.image_size)
+        image_size = None if args.image is None else (args.image[1], args.image[0])  # load_boxes: (w, h)
+        data = load_boxes(args.path, args.format, image_size=image_size)
     except OSError as error:  # a missing file is a usage error here: one line, status 2
         raise ValueError(str(error)) from None
-    if args.img_size is None:
+    if args.long_side is None:
         wh, where = data.wh, "in original image pixels"
     else:
-        wh = letterbox_wh(data.boxes, data.image_wh, args.img_size)
-        where = f"with each image resized to long side {args.img_size:g}"
+        wh = letterbox_wh(data.boxes, data.image_wh, args.long_side)
+        where = f"with each image resized to long side {args.long_side:g}"
     anchors = kmeans_anchors(wh, args.k, seed=args.seed, progress=args.progress)
     lines = [data.summary(), ""]
     title = f"k-means (1 - IoU) anchors, k = {args.k}, seed {args.seed}, {where}:"
@@ -215,10 +209,10 @@ def build_parser() -> argparse.ArgumentParser:
     fit.add_argument("--format", choices=ANNOTATION_FORMATS, default=None,
                      help="default: guessed from the path")
     fit.add_argument("--k", type=int, default=9, help="number of anchors (default 9)")
-    fit.add_argument("--img-size", type=float, default=None,
-                     help="resize every image to this long side first, as YOLOv5 does (e.g. 640)")
-    fit.add_argument("--image-size", type=_size_pair, default=None,
-                     help="WIDTH,HEIGHT of every image, when YOLO labels come without images")
+    fit.add_argument("--long-side", type=float, default=None,
+                     help="resize every image to this long side first, as YOLOv5's --img does (e.g. 640)")
+    fit.add_argument("--image", type=_image, default=None,
+                     help="HEIGHTxWIDTH of every image, when YOLO labels come without images")
     fit.add_argument("--threshold", type=float, default=4.0, help="YOLOv5 anchor_t (default 4.0)")
     fit.add_argument("--generations", type=int, default=0,
                      help="YOLOv5-style evolution after k-means (default 0)")

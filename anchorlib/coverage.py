@@ -25,7 +25,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ._checks import boxes_array, pair, positive_int, positive_scalar, positive_vector, real_scalar
-from .boxes import box_iou
+from .boxes import _pairwise_iou
 from .presets import anchor_levels
 from .shapes import anchor_shapes
 
@@ -220,12 +220,14 @@ def best_iou(gt_boxes: ArrayLike, anchors: ArrayLike, *, max_pairs: int = _MAX_P
     best = np.zeros(len(gt))
     if len(gt) == 0 or len(anchor) == 0:
         return best
-    rows = min(len(gt), block)
+    # Square-ish blocks: a block only a few anchors wide would spend its time in numpy's per-call
+    # overhead instead of arithmetic.
+    rows = min(len(gt), max(1, int(np.sqrt(block))))
     cols = max(1, block // rows)
     for r in range(0, len(gt), rows):
         part = gt[r : r + rows]
         for c in range(0, len(anchor), cols):
-            iou = box_iou(part, anchor[c : c + cols])
+            iou = _pairwise_iou(part, anchor[c : c + cols])  # inputs were checked once above
             np.maximum(best[r : r + rows], iou.max(axis=1), out=best[r : r + rows])
     return best
 

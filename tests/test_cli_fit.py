@@ -13,7 +13,7 @@ SAMPLE = Path(__file__).resolve().parents[1] / "book" / "data" / "sample"
 
 
 def test_fit_prints_the_anchors_and_their_metrics(capsys):
-    assert main(["fit", str(SAMPLE / "annotations.json"), "--k", "3", "--img-size", "640"]) == 0
+    assert main(["fit", str(SAMPLE / "annotations.json"), "--k", "3", "--long-side", "640"]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[0].endswith("265 boxes in 48 images, 3 classes (coco)")
     header = out.index(next(line for line in out if line.split() == ["w", "h", "h/w", "sqrt(area)"]))
@@ -32,7 +32,7 @@ def test_fit_prints_the_anchors_and_their_metrics(capsys):
 def test_fit_with_evolution_and_given_image_size(capsys, tmp_path):
     (tmp_path / "labels").mkdir()
     (tmp_path / "labels" / "a.txt").write_text("0 0.5 0.5 0.1 0.2\n0 0.5 0.5 0.4 0.1\n0 0.3 0.3 0.2 0.2\n")
-    assert main(["fit", str(tmp_path), "--k", "2", "--image-size", "100,50", "--generations", "50"]) == 0
+    assert main(["fit", str(tmp_path), "--k", "2", "--image", "50x100", "--generations", "50"]) == 0
     out = capsys.readouterr().out
     assert "3 boxes in 1 images" in out and "after 50 generations of YOLOv5-style evolution:" in out
 
@@ -44,7 +44,7 @@ def test_fit_with_evolution_and_given_image_size(capsys, tmp_path):
         (["fit", "no/such/file.json"], "does not exist"),
         (["fit", str(SAMPLE / "annotations.json"), "--k", "0"], "k must be positive"),
         (["fit", str(SAMPLE / "annotations.json"), "--k", "x"], "invalid int value"),
-        (["fit", str(SAMPLE / "labels"), "--image-size", "640"], "expected WIDTH,HEIGHT"),
+        (["fit", str(SAMPLE / "labels"), "--image", "640"], "expected HEIGHTxWIDTH"),
         (["fit", str(SAMPLE / "annotations.json"), "--format", "kitti"], "invalid choice"),
         (["fit", str(SAMPLE / "annotations.json"), "--threshold", "0.5"], "threshold must be >= 1"),
     ],
