@@ -398,3 +398,24 @@ def test_preset_errors():
         anchorlib.worst_case_iou(20, preset="yolo", image_shape=(800, 800))
     with pytest.raises(ValueError, match="give either preset or strides"):
         anchorlib.anchor_count((800, 800), preset="keras-retinanet", strides=[8])
+
+
+@pytest.mark.parametrize("max_pairs", [1, 7, 300, 2**16])
+def test_best_iou_pruning_is_exact_at_touching_edges_and_across_widths(max_pairs):
+    # The pruning skips anchors that cannot overlap a box in x. Boxes that touch an anchor exactly
+    # (x2 == x1', IoU 0), that overlap it by a hair, and anchors of widths from 1 to 1000 px (many
+    # width groups) must all give exactly the full matrix's answer, by definition of best IoU.
+    rng = np.random.default_rng(11)
+    widths = 2.0 ** rng.uniform(0, 10, 400)
+    x1 = rng.uniform(-500, 1500, 400)
+    y1 = rng.uniform(0, 50, 400)
+    anchors = np.stack([x1, y1, x1 + widths, y1 + rng.uniform(1, 60, 400)], axis=1)
+    touching = anchors[:50].copy()
+    touching[:, 0], touching[:, 2] = anchors[:50, 2], anchors[:50, 2] + 5  # starts where an anchor ends
+    hair = anchors[50:100].copy()
+    hair[:, 0] = np.nextafter(anchors[50:100, 2], -np.inf)  # overlaps by one ulp
+    hair[:, 2] = hair[:, 0] + 3
+    gt = np.concatenate([touching, hair, anchors[100:150] + rng.normal(0, 20, (50, 4)) * [1, 1, 0, 0]])
+    gt[:, 2:] = np.maximum(gt[:, 2:], gt[:, :2])
+    expected = anchorlib.box_iou(gt, anchors).max(axis=1)
+    np.testing.assert_array_equal(anchorlib.best_iou(gt, anchors, max_pairs=max_pairs), expected)
