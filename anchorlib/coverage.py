@@ -255,16 +255,6 @@ def _width_groups(anchors: np.ndarray) -> list[np.ndarray]:
         members = anchors[octave == key]
         groups.append(members[np.argsort(members[:, 0], kind="stable")])
     return groups
-    # Square-ish blocks: a block only a few anchors wide would spend its time in numpy's per-call
-    # overhead instead of arithmetic.
-    rows = min(len(gt), max(1, int(np.sqrt(block))))
-    cols = max(1, block // rows)
-    for r in range(0, len(gt), rows):
-        part = gt[r : r + rows]
-        for c in range(0, len(anchor), cols):
-            iou = _pairwise_iou(part, anchor[c : c + cols])  # inputs were checked once above
-            np.maximum(best[r : r + rows], iou.max(axis=1), out=best[r : r + rows])
-    return best
 
 
 # ----------------------------------------------------------------------------------------------

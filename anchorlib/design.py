@@ -546,13 +546,13 @@ def optimize_ratios_scales(
         return _objective(best_iou(values), objective)
 
     bar = None
-    callback = None
     if progress:
         from tqdm import tqdm
 
         bar = tqdm(total=generations, desc="differential evolution")
 
-        def callback(intermediate_result) -> None:
+    def callback(intermediate_result) -> None:
+        if bar is not None:
             bar.update(1)
 
     try:

@@ -15,11 +15,11 @@ def test_keras_retinanet_anchors_for_shape_values():
     size, stride = 12, 8
     anchors = anchorlib.shift(anchorlib.base_anchors(size, [1, 2], [1, 2]), (2, 2), stride, offset=0.5)
     assert anchors.shape == (16, 4)
-    for index, (row, col, ratio, scale) in enumerate(
+    for index, (row, col, aspect, scale) in enumerate(
         (r, c, q, s) for r in range(2) for c in range(2) for q in (1, 2) for s in (1, 2)
     ):
         cx, cy = stride * (col + 0.5), stride * (row + 0.5)
-        half_w, half_h = size * scale / np.sqrt(ratio) / 2, size * scale * np.sqrt(ratio) / 2
+        half_w, half_h = size * scale / np.sqrt(aspect) / 2, size * scale * np.sqrt(aspect) / 2
         np.testing.assert_allclose(anchors[index], [cx - half_w, cy - half_h, cx + half_w, cy + half_h], atol=1e-6)
 
 
