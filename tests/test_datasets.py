@@ -190,7 +190,7 @@ def test_malformed_yolo_labels(tmp_path, line, words):
 def test_yolo_without_images_or_sizes(tmp_path):
     (tmp_path / "labels").mkdir()
     (tmp_path / "labels" / "x.txt").write_text("0 0.5 0.5 0.1 0.1\n")
-    with pytest.raises(FileNotFoundError, match="x.txt: no image x.* in .*pass image_size="):
+    with pytest.raises(FileNotFoundError, match="x.txt: no image x.* in .*image_size="):
         anchorlib.load_boxes(tmp_path)
 
 
