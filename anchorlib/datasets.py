@@ -722,7 +722,7 @@ def keep_ratio_wh(boxes: ArrayLike, image_wh: ArrayLike, short_side: float, max_
     --------
     >>> keep_ratio_wh([[0, 0, 100, 50]], [[640, 480]], 800, 1333).round(3).tolist()  # 800 / 480
     [[166.667, 83.333]]
-    >>> keep_ratio_wh([[0, 0, 100, 50]], [[2000, 500]], 800, 1333).tolist()  # 1333 / 2000 wins
+    >>> keep_ratio_wh([[0, 0, 100, 50]], [[2000, 500]], 800, 1333).round(3).tolist()  # 1333 / 2000
     [[66.65, 33.325]]
     """
     array = boxes_array(boxes, "boxes")
@@ -735,7 +735,11 @@ def keep_ratio_wh(boxes: ArrayLike, image_wh: ArrayLike, short_side: float, max_
 
 def _image_sizes(image_wh: ArrayLike, count: int) -> np.ndarray:
     """``image_wh`` checked: shape (count, 2), finite and positive (NaN means unknown: refused)."""
-    if np.isnan(np.asarray(image_wh, dtype=np.float64)).any():
+    try:
+        unknown = bool(np.isnan(np.asarray(image_wh, dtype=np.float64)).any())
+    except (TypeError, ValueError):
+        unknown = False  # not numbers: real_array says so
+    if unknown:
         raise ValueError("image_wh holds unknown image sizes (NaN): give the images or their sizes")
     sizes = real_array(image_wh, "image_wh")
     if sizes.shape != (count, 2):
