@@ -296,3 +296,36 @@ def iou_inputs(rng):
     degenerate = np.array([[5, 5, 5, 9], [5, 5, 9, 5], [3, 3, 3, 3], [0, 0, 10, 10], [0, 0, 10, 10],
                            [2, 2, 12, 12], [10, 0, 20, 10], [0, 0, 1, 1]], np.float64)
     return {"float": (a, b), "integer": (ai, bi), "degenerate": (degenerate, degenerate)}
+
+
+def build_cython(root: Path, module: str, pyx: str) -> None:
+    """Compile ``root/pyx`` into the extension ``module`` in place (the library's own Cython code,
+    built as its setup.py/Makefile would, with numpy's headers)."""
+    suffix = __import__("sysconfig").get_config_var("EXT_SUFFIX")
+    target = root / (module.replace(".", "/") + suffix)
+    if target.exists():
+        return
+    script = (
+        "import numpy, sys\n"
+        "from setuptools import Extension, setup\n"
+        "from Cython.Build import cythonize\n"
+        f"ext = Extension({module!r}, [{pyx!r}], include_dirs=[numpy.get_include()])\n"
+        "setup(ext_modules=cythonize([ext], quiet=True), script_args=['build_ext', '--inplace', '-q'])\n"
+    )
+    subprocess.run([sys.executable, "-c", script], cwd=root, check=True, capture_output=True)
+
+
+def py2_syntax_to_py3(path: Path) -> None:
+    """Rewrite Python 2 ``print`` statements as calls and ``xrange`` as ``range`` (lib2to3's
+    ``fix_print`` and ``fix_xrange`` alone), in the extracted copy. py-faster-rcnn is Python 2 code;
+    its print statements sit in ``DEBUG`` branches and ``__main__`` blocks, which the generators
+    never run. No other line changes."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from lib2to3.refactor import RefactoringTool
+
+    text = path.read_text()
+    tool = RefactoringTool(["lib2to3.fixes.fix_print", "lib2to3.fixes.fix_xrange"])
+    path.write_text(str(tool.refactor_string(text, str(path))))
