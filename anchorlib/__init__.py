@@ -51,6 +51,7 @@ from .receptive import (
     true_centers,
 )
 from .shapes import anchor_shapes, base_anchors, octave_scales
+from .yolo import YOLOV5_ANCHORS, YOLOV5_STRIDES, Yolov5Targets, yolov5_assign, yolov5_decode, yolov5_grid
 
 __version__ = "0.1.0"
 
@@ -109,4 +110,10 @@ __all__ = [
     "trace",
     "true_centers",
     "worst_case_iou",
+    "YOLOV5_ANCHORS",
+    "YOLOV5_STRIDES",
+    "Yolov5Targets",
+    "yolov5_assign",
+    "yolov5_decode",
+    "yolov5_grid",
 ]
