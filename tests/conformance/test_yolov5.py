@@ -105,3 +105,23 @@ def test_the_edge_cases_exercise_what_they_are_meant_to():
     threshold = _case("assign_p5_640x640_threshold")
     targets = anchorlib.yolov5_assign(threshold["boxes"], (640, 640))
     assert len(targets) < 3 * 3 * 3 * len(threshold["boxes"])  # some exact-ratio boxes are rejected
+
+
+def _autoanchor_params():
+    for name in _cases("autoanchor_"):
+        marks = ()
+        if name == "autoanchor_threshold_thr3":
+            # YOLOv5 compares float32 ratios x with 1/3 rounded to float32; anchor_fit (owned by
+            # anchorlib.design) computes in float64, so boxes exactly 3 times or a third of an anchor
+            # side land on the other side of the threshold: 1 of 72 boxes for bpr, 6 of 648 pairs for aat.
+            marks = pytest.mark.xfail(strict=True, reason="anchor_fit is float64; YOLOv5 float32 at 1/3")
+        yield pytest.param(name, marks=marks)
+
+
+@pytest.mark.parametrize("name", list(_autoanchor_params()))
+def test_anchor_fit_matches_yolov5_autoanchor(name):
+    case = _case(name)
+    fit = anchorlib.anchor_fit(case["wh"], case["anchors"], float(case["thr"]))
+    # YOLOv5 averages in float32: the means agree to float32 rounding, not bit for bit.
+    for key in ("bpr", "aat", "fitness"):
+        assert fit[key] == pytest.approx(float(case[key]), rel=1e-6), key
