@@ -18,9 +18,9 @@ Reference: ultralytics/yolov5 at commit 5081342f04fb287fc2e5f2b5a4e06752b7937b1c
 ``ComputeLoss.build_targets``, anchors of ``models/yolov5s.yaml`` (the same in n/s/m/l/x).
 Every function here computes in float32 with YOLOv5's order of operations; the golden vectors in
 ``tests/conformance/yolov5/`` (written by ``tools/conformance/yolov5.py`` from the real YOLOv5 code
-with torch 2.14.1 on CPU) are matched bit for bit by :func:`yolov5_grid` and
-:func:`yolov5_assign`, and by :func:`yolov5_decode` after the sigmoid (torch's float32 sigmoid is
-not correctly rounded; see :func:`yolov5_decode`).
+with torch 2.14.1 on CPU) are matched bit for bit by :func:`anchorlib.yolov5_grid` and
+:func:`anchorlib.yolov5_assign`, and by :func:`anchorlib.yolov5_decode` after the sigmoid (torch's
+float32 sigmoid is not correctly rounded; see :func:`anchorlib.yolov5_decode`).
 """
 
 from __future__ import annotations
