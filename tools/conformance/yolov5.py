@@ -1,19 +1,23 @@
 """Golden vectors from the real YOLOv5: grid, decode, target assignment and AutoAnchor metrics.
 
-Run with the conformance environment's Python (torch on CPU), not the book's ``.venv``::
+Run by ``make conformance`` (as ``python -m tools.conformance.yolov5`` from the repository root,
+with the conformance environment's Python: torch on CPU), or by hand::
 
-    /work/.cenv/bin/python tools/conformance/yolov5.py [--source DIR | --git-dir DIR]
+    SOURCES=/path/to/sources python -m tools.conformance.yolov5
+    python tools/conformance/yolov5.py --git-dir /path/to/yolov5.git     # or --source CHECKOUT
 
 It runs ultralytics/yolov5 at the pinned commit ``YOLOV5_COMMIT`` and writes
-``tests/conformance/yolov5/cases.npz`` (the arrays, keyed ``<case>/<name>``) and
-``tests/conformance/yolov5/metadata.json`` (commit, versions, shims, and for every case the exact
-call that produced it). ``tests/conformance/test_yolov5.py`` compares ``anchorlib`` with them; it
-needs neither torch nor YOLOv5.
+``tests/conformance/yolov5/goldens.npz`` (the arrays, keyed ``<group>/<name>``) and
+``tests/conformance/yolov5/meta.json`` (commit, versions, shims, and for every group of cases the
+exact call that produced it and the anchorlib call it is compared with), in the layout of the other
+libraries' goldens. ``tests/conformance/test_yolov5.py`` compares ``anchorlib`` with them (through
+``tests/conformance/yolov5_replay.py``); it needs neither torch nor YOLOv5.
 
-The YOLOv5 source comes from ``--source`` (a checkout of the pinned commit), ``--git-dir`` (a bare
-clone holding the commit: the files are read with ``git archive``), or else a clone of
-https://github.com/ultralytics/yolov5 into ``~/.cache/anchorlib-conformance/``. It is never copied
-into this repository.
+The YOLOv5 source is a git repository holding the pinned commit: ``$SOURCES/yolov5`` (a clone or a
+bare git directory, as for the other sources; ``git clone https://github.com/ultralytics/yolov5``),
+or ``--git-dir``; the commit's tree is extracted with ``git archive`` into
+``$CONFORMANCE_BUILD/src/yolov5`` (default ``.conformance-build``). ``--source`` uses a checkout
+as it is, after checking its ``HEAD``. Nothing from it is copied into this repository.
 
 What runs, unmodified, from the YOLOv5 source:
 
@@ -43,19 +47,18 @@ Shims (only around imports and object construction, never inside the numeric cod
 from __future__ import annotations
 
 import argparse
-import atexit
 import importlib.abc
 import importlib.machinery
 import io
 import json
 import logging
+import os
 import platform
 import re
 import shutil
 import subprocess
 import sys
 import tarfile
-import tempfile
 import types
 from pathlib import Path
 
@@ -65,6 +68,7 @@ YOLOV5_REPO = "https://github.com/ultralytics/yolov5"
 YOLOV5_COMMIT = "5081342f04fb287fc2e5f2b5a4e06752b7937b1c"  # newest commit on 2026-12-02 (2026-08-21)
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "tests" / "conformance" / "yolov5"
+BUILD = Path(os.environ.get("CONFORMANCE_BUILD", ROOT / ".conformance-build"))
 
 STUBBED = ("pandas", "requests", "psutil", "seaborn", "thop", "ultralytics")
 
@@ -106,26 +110,41 @@ class _StubFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         module.__path__ = []
 
 
+def _fail(message: str) -> None:
+    print(f"conformance: error: {message}", file=sys.stderr)
+    raise SystemExit(2)
+
+
+def _git_dir(path: Path) -> Path:
+    if (path / ".git").exists():
+        return path / ".git"
+    if (path / "objects").is_dir() and (path / "HEAD").exists():
+        return path
+    _fail(f"{path} is not a git repository (a clone or a bare git directory)")
+
+
 def _yolov5_source(args) -> tuple[Path, str]:
     """A directory holding YOLOv5's files at the pinned commit, and that commit."""
     if args.source:
-        source = Path(args.source)
-        head = subprocess.run(["git", "-C", str(source), "rev-parse", "HEAD"], capture_output=True, text=True)
-        commit = head.stdout.strip() if head.returncode == 0 else YOLOV5_COMMIT
-    else:
-        git_dir = args.git_dir
-        if git_dir is None:
-            git_dir = Path.home() / ".cache" / "anchorlib-conformance" / "yolov5.git"
-            if not git_dir.exists():
-                subprocess.run(["git", "clone", "--bare", "--filter=blob:none", YOLOV5_REPO, str(git_dir)], check=True)
-        commit = YOLOV5_COMMIT
-        archive = subprocess.run(["git", "--git-dir", str(git_dir), "archive", commit], capture_output=True, check=True)
-        source = Path(tempfile.mkdtemp(prefix="yolov5-"))
-        atexit.register(shutil.rmtree, source, ignore_errors=True)
-        tarfile.open(fileobj=io.BytesIO(archive.stdout)).extractall(source, filter="data")
-    if commit != YOLOV5_COMMIT:
-        sys.exit(f"{source} is at {commit}, the generator is pinned to {YOLOV5_COMMIT}")
-    return source, commit
+        head = subprocess.run(["git", "-C", str(args.source), "rev-parse", "HEAD"], capture_output=True, text=True)
+        if head.stdout.strip() != YOLOV5_COMMIT:
+            _fail(f"{args.source} is not at ultralytics/yolov5@{YOLOV5_COMMIT}")
+        return Path(args.source), YOLOV5_COMMIT
+    git_dir = _git_dir(args.git_dir or Path(os.environ.get("SOURCES", ROOT / "sources")) / "yolov5")
+    check = subprocess.run(["git", f"--git-dir={git_dir}", "cat-file", "-e", f"{YOLOV5_COMMIT}^{{commit}}"],
+                           capture_output=True)
+    if check.returncode:
+        _fail(f"{git_dir} does not contain ultralytics/yolov5@{YOLOV5_COMMIT}")
+    target = BUILD / "src" / "yolov5"
+    stamp = target / ".commit"
+    if not (stamp.exists() and stamp.read_text() == YOLOV5_COMMIT):
+        shutil.rmtree(target, ignore_errors=True)
+        target.mkdir(parents=True)
+        archive = subprocess.run(["git", f"--git-dir={git_dir}", "archive", YOLOV5_COMMIT],
+                                 capture_output=True, check=True)
+        tarfile.open(fileobj=io.BytesIO(archive.stdout)).extractall(target, filter="data")
+        stamp.write_text(YOLOV5_COMMIT)
+    return target, YOLOV5_COMMIT
 
 
 def _import_yolov5(source: Path):
@@ -149,18 +168,19 @@ def _nested(function, name: str, closure: dict, namespace: dict):
 
 # ----------------------------------------------------------------------------------------- cases
 class Goldens:
+    """Arrays under ``<group>/<name>`` and one JSON record per group (the other generators' layout)."""
+
     def __init__(self):
         self.arrays: dict[str, np.ndarray] = {}
-        self.cases: dict[str, dict] = {}
+        self.groups: list[dict] = []
 
-    def add(self, case: str, function: str, call: str, description: str, **arrays):
-        assert case not in self.cases, case
-        names = {}
+    def add(self, group: str, *, kind: str, call: str, anchorlib: str, arrays: dict, **record):
+        assert all(g["group"] != group for g in self.groups), group
         for name, value in arrays.items():
             array = value.detach().cpu().numpy() if hasattr(value, "detach") else np.asarray(value)
-            self.arrays[f"{case}/{name}"] = array
-            names[name] = str(array.dtype)
-        self.cases[case] = {"function": function, "call": call, "description": description, "arrays": names}
+            self.arrays[f"{group}/{name}"] = array
+        self.groups.append({"group": group, "kind": kind, "call": call, "anchorlib": anchorlib,
+                            "arrays": sorted(arrays), **record})
 
 
 def _detect(torch, Detect, anchors, strides):
@@ -177,13 +197,13 @@ def grid_cases(goldens, torch, Detect):
         for level in range(3):
             grid, anchor_grid = detect._make_grid(cols, rows, level)
             goldens.add(
-                f"grid_{rows}x{cols}_P{level + 3}", "Detect._make_grid",
-                f"Detect(nc=1, anchors=yolov5s.yaml anchors)._make_grid(nx={cols}, ny={rows}, i={level}) "
-                "with stride (8, 16, 32) and anchors divided by the stride as DetectionModel does",
-                "cell grid (x - 0.5, y - 0.5) and anchor grid (w, h pixels), batch axis dropped",
-                feature_shape=np.array([rows, cols]), stride=np.float32(detect.stride[level]),
-                anchors=np.array(ANCHORS_P5[level], dtype=np.float32).reshape(-1, 2),
-                grid=grid[0], anchor_grid=anchor_grid[0],
+                f"grid/{rows}x{cols}/P{level + 3}", kind="yolov5_grid",
+                call=f"Detect(nc=1, anchors=yolov5s.yaml)._make_grid(nx={cols}, ny={rows}, i={level}), "
+                "strides (8, 16, 32), anchors divided by the stride as DetectionModel.__init__ does",
+                anchorlib=f"yolov5_grid(({rows}, {cols}), {2 ** (level + 3)}, YOLOV5_ANCHORS[{level}])",
+                feature_shape=[rows, cols], stride=2 ** (level + 3),
+                arrays={"anchors": np.array(ANCHORS_P5[level], dtype=np.float32).reshape(-1, 2),
+                        "grid": grid[0], "anchor_grid": anchor_grid[0]},
             )
 
 
@@ -211,14 +231,20 @@ def decode_cases(goldens, torch, Detect, rng):
             boxes = decoded[0, start:start + count].reshape(na, rows, cols, no)[..., :4]
             start += count
             permuted = x.view(1, na, no, rows, cols).permute(0, 1, 3, 4, 2).contiguous()
+            call = (f"Detect(nc=1, anchors={'yolov5s.yaml' if name.startswith('p5') else 'yolov5s6.yaml'})"
+                    f".eval()(x) with Detect.m = Identity and strides {strides}: level {level} of the output, "
+                    "(cx, cy, w, h) of each anchor and cell")
+            level_anchors = np.array(anchors[level], dtype=np.float32).reshape(-1, 2)
             goldens.add(
-                f"decode_{name}_P{level + 3}", "Detect.forward",
-                f"Detect(nc=1, anchors={name.split('_')[0]} anchors).eval()(x) with Detect.m = Identity, "
-                f"strides {strides}; level {level} of the output",
-                "raw (tx, ty, tw, th) per anchor and cell, torch's sigmoid of them as forward computes it, "
-                "and the decoded (cx, cy, w, h)",
-                stride=np.float32(strides[level]), anchors=np.array(anchors[level], dtype=np.float32).reshape(-1, 2),
-                raw=permuted[0, ..., :4], sigmoid=permuted.sigmoid()[0, ..., :4], boxes=boxes,
+                f"decode/{name}/P{level + 3}", kind="yolov5_decode", call=call,
+                anchorlib=f"yolov5_decode(raw, {strides[level]}, anchors)", stride=strides[level],
+                arrays={"anchors": level_anchors, "raw": permuted[0, ..., :4], "boxes": boxes},
+            )
+            goldens.add(
+                f"decode_after_sigmoid/{name}/P{level + 3}", kind="yolov5_decode_sigmoid",
+                call=call + "; the input is torch's sigmoid of the raw outputs, as forward computes it",
+                anchorlib="anchorlib.yolo._decode_sigmoid(sigmoid, *yolov5_grid(...), stride)", stride=strides[level],
+                arrays={"anchors": level_anchors, "sigmoid": permuted.sigmoid()[0, ..., :4], "boxes": boxes},
             )
 
 
@@ -287,21 +313,20 @@ def assign_cases(goldens, torch, Detect, ComputeLoss, rng):
         targets = torch.cat([torch.zeros(len(boxes32), 2), torch.from_numpy(boxes32)], 1)  # image 0, class 0
         with torch.no_grad():
             tcls, tbox, indices, anch = loss.build_targets(p, targets)
-        arrays = {"boxes": boxes32, "image_shape": np.array([height, width]), "anchors":
-                  np.array(anchors, dtype=np.float32).reshape(len(anchors), -1, 2), "strides": np.array(strides),
-                  "anchor_t": np.float64(anchor_t)}
+        arrays = {"boxes": boxes32, "anchors": np.array(anchors, dtype=np.float32).reshape(len(anchors), -1, 2)}
         for level in range(len(strides)):
             b, a, gj, gi = indices[level]
             arrays[f"P{level + 3}_anchor"], arrays[f"P{level + 3}_row"], arrays[f"P{level + 3}_col"] = a, gj, gi
             arrays[f"P{level + 3}_image"], arrays[f"P{level + 3}_tbox"] = b, tbox[level]
             arrays[f"P{level + 3}_anchor_wh"] = anch[level]
         goldens.add(
-            f"assign_{name}", "ComputeLoss.build_targets",
-            f"ComputeLoss.build_targets(p, targets) with hyp anchor_t={anchor_t}, Detect anchors of "
+            f"assign/{name}", kind="yolov5_assign",
+            call=f"ComputeLoss.build_targets(p, targets) with hyp anchor_t={anchor_t}, Detect anchors of "
             f"{'yolov5s.yaml' if model == 'P5' else 'yolov5s6.yaml'} (strides {strides}), p of shapes "
-            f"(1, na, {height}/s, {width}/s, no), targets = [0, 0, *boxes] in float32",
-            "per level: anchor index, cell row/col (clamped), image index, tbox (xy in cell, wh in cells), anchors",
-            **arrays,
+            f"(1, na, {height}/s, {width}/s, no), targets = [0, 0, *boxes] in float32; per level: anchor "
+            "index, cell row and column (clamped), image index, tbox, anchors",
+            anchorlib=f"yolov5_assign(boxes, ({height}, {width}), anchors, {strides}, anchor_t={anchor_t})",
+            image_shape=[height, width], strides=list(strides), anchor_t=anchor_t, arrays=arrays,
         )
 
 
@@ -323,14 +348,12 @@ def autoanchor_cases(goldens, torch, autoanchor, rng):
             fitness_fn = _nested(autoanchor.kmean_anchors, "anchor_fitness",
                                  {"metric": kmetric, "thr": 1 / thr, "wh": wh}, {})
             fitness = fitness_fn(anchors.numpy())
-            x, best = kmetric(anchors, wh)
             goldens.add(
-                f"autoanchor_{set_name}_thr{thr:g}", "utils/autoanchor.py check_anchors.metric, "
-                "kmean_anchors.anchor_fitness",
-                f"check_anchors's metric(k) with wh, thr={thr} bound; kmean_anchors's anchor_fitness(k) with "
-                f"thr=1/{thr}, wh bound; k = yolov5s.yaml anchors (9, 2) float32",
-                "best possible recall, anchors above threshold, fitness, and the ratio metric x",
-                wh=wh, anchors=anchors, thr=np.float64(thr), bpr=bpr, aat=aat, fitness=fitness, x=x, best=best,
+                f"autoanchor/{set_name}/thr{thr:g}", kind="yolov5_autoanchor",
+                call=f"utils/autoanchor.py: check_anchors's metric(k) (bpr, aat) with wh and thr={thr} bound; "
+                f"kmean_anchors's anchor_fitness(k) with thr=1/{thr}; k = yolov5s.yaml anchors, float32",
+                anchorlib=f"anchor_fit(wh, anchors, {thr})", threshold=thr,
+                arrays={"wh": wh, "anchors": anchors, "bpr": bpr, "aat": aat, "fitness": fitness},
             )
 
 
@@ -349,23 +372,23 @@ def main(argv=None) -> None:
     assign_cases(goldens, torch, Detect, ComputeLoss, rng)
     autoanchor_cases(goldens, torch, autoanchor, rng)
     OUT.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(OUT / "cases.npz", **goldens.arrays)
-    metadata = {
-        "library": "ultralytics/yolov5",
+    np.savez_compressed(OUT / "goldens.npz", **goldens.arrays)
+    meta = {
+        "library": "yolov5",
+        "version": f"ultralytics/yolov5@{commit}",
         "repository": YOLOV5_REPO,
         "commit": commit,
         "torch": torch.__version__,
-        "numpy": np.__version__,
-        "python": platform.python_version(),
         "device": "cpu, torch.set_num_threads(1)",
         "generator": "tools/conformance/yolov5.py",
+        "numpy": np.__version__,
+        "python": platform.python_version(),
         "shims": [" ".join(item.split()) for item in re.split(r"\n(?=\d\. )", __doc__.split("Shims")[1])[1:]],
-        "cases": goldens.cases,
+        "groups": goldens.groups,
     }
-    (OUT / "metadata.json").write_text(json.dumps(metadata, indent=1, sort_keys=True) + "\n")
-    size = (OUT / "cases.npz").stat().st_size
-    print(f"wrote {len(goldens.cases)} cases, {len(goldens.arrays)} arrays, {size / 1024:.0f} KiB to {OUT}")
-
+    (OUT / "meta.json").write_text(json.dumps(meta, indent=1) + "\n")
+    size = (OUT / "goldens.npz").stat().st_size
+    print(f"yolov5: {len(goldens.groups)} groups, {size / 1e6:.2f} MB -> {OUT}")
 
 if __name__ == "__main__":
     main()
