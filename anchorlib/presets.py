@@ -54,6 +54,16 @@ def torchvision_base_anchors(sizes: ArrayLike, ratios: ArrayLike) -> np.ndarray:
         ``xyxy`` boxes centred on 0, ratio-major with sizes fastest, computed in float32 and
         rounded half-to-even like ``torch.round``; returned as float64.
 
+    Notes
+    -----
+    Bit-exact against torchvision 0.29.1 for every preset at 13 image sizes and for 300 random
+    ``(sizes, ratios)`` cells (``tests/conformance/torchvision``). Where it ends: torch's float32
+    ``sqrt`` is not correctly rounded (it differs from numpy's, which is, in about 17 % of random
+    float32 ratios), and when a corner lands within that last bit of a half-pixel the rounding goes
+    the other way: ``generate_anchors([916], [0.08559035394174473])`` gives ``x1 = -1565`` in
+    torchvision, ``-1566`` here. No such case was found in 20,000 random (size, ratio) pairs; the
+    default ratios 0.5, 1, 2 are unaffected.
+
     Examples
     --------
     >>> torchvision_base_anchors([32], [0.5, 1, 2]).tolist()
@@ -149,6 +159,13 @@ def mmdet_base_anchors(
     -------
     numpy.ndarray, shape (len(ratios) * len(scales), 4)
         Ratio-major, scales fastest (``scale_major=True``, mmdetection's default).
+
+    Notes
+    -----
+    Bit-exact against mmdetection 3.3.0 for every mmdet preset at 13 image sizes and for every
+    legacy cell (``tests/conformance/mmdet``). With other ratios, torch's float32 ``sqrt`` (not
+    correctly rounded; it differs from numpy's in about 17 % of random float32 ratios) can move a
+    corner by a float32 ulp or two: 68 of 200 random cells differ, by at most 0.001 px.
 
     Examples
     --------
