@@ -345,6 +345,11 @@ def _same_length(name: str, values: Sequence[Any], count: int) -> None:
 
 
 def _keras_retinanet(p: Mapping[str, Any], padded, shapes) -> list[AnchorLevel]:
+    # inference=True: the model's Keras Anchors layer (layers/_misc.py, backend/common.py shift)
+    # casts the cell anchors to float32 and adds float32 shifts; the training generator
+    # (utils/anchors.py anchors_for_shape) stays in float64. Both bit-exact against keras-retinanet
+    # 1.0.0 (tests/conformance/keras_retinanet; the layer run in TensorFlow 2.21).
+    dtype = "float32" if p["inference"] else "float64"
     levels = [positive_int(level, "pyramid_levels") for level in p["pyramid_levels"]]
     strides = _int_strides(p["strides"])
     sizes = positive_vector(p["sizes"], "sizes")
@@ -353,7 +358,7 @@ def _keras_retinanet(p: Mapping[str, Any], padded, shapes) -> list[AnchorLevel]:
     shapes = _nominal_shapes(padded, [2**l for l in levels], shapes)  # guess_shapes
     return [
         AnchorLevel(l, shape, (s, s), (0.5, 0.5),
-                    keras_retinanet_base_anchors(size, p["ratios"], p["scales"]), "float64")
+                    keras_retinanet_base_anchors(size, p["ratios"], p["scales"]), dtype)
         for l, shape, s, size in zip(levels, shapes, strides, sizes)
     ]
 
@@ -463,7 +468,8 @@ _register(
     ("fizyr/keras-retinanet", "7ac91dfbbacce77d6d9633fc09e16cd0ee71fd5e"),
     "keras_retinanet/utils/anchors.py",
     {"sizes": (32, 64, 128, 256, 512), "strides": (8, 16, 32, 64, 128), "ratios": _RETINANET_RATIOS,
-     "scales": (2**0, 2 ** (1 / 3), 2 ** (2 / 3)), "pyramid_levels": (3, 4, 5, 6, 7)},
+     "scales": (2**0, 2 ** (1 / 3), 2 ** (2 / 3)), "pyramid_levels": (3, 4, 5, 6, 7),
+     "inference": False},
     None, _keras_retinanet,
 )
 _register(

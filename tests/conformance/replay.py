@@ -98,7 +98,8 @@ _CODER = {"torchvision": "torchvision", "detectron2": "detectron2", "py_faster_r
 def _anchors(library, record, a):
     image = tuple(record["image_shape"])
     shapes = record["feature_shapes"]
-    levels = anchorlib.anchors_for_image(image, record["preset"], feature_shapes=shapes)
+    levels = anchorlib.anchors_for_image(image, record["preset"], feature_shapes=shapes,
+                                         **record.get("overrides", {}))
     mine = np.concatenate(levels).astype(record["dtype"])
     counts_ok = record["counts"] is None or [len(x) for x in levels] == record["counts"]
     total_ok = "total" not in record or len(mine) == record["total"]
