@@ -50,7 +50,7 @@ from .receptive import (
     trace,
     true_centers,
 )
-from .shapes import anchor_shapes, base_anchors, octave_scales
+from .shapes import RATIO_ORIENTATION, anchor_shapes, base_anchors, octave_scales
 
 __version__ = "0.1.0"
 
@@ -99,6 +99,7 @@ __all__ = [
     "position_coverage",
     "Preset",
     "PRESETS",
+    "RATIO_ORIENTATION",
     "py_faster_rcnn_base_anchors",
     "RatioScaleFit",
     "shape_iou",
