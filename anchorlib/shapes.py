@@ -16,6 +16,9 @@ shapes; library-specific rounding lives in :mod:`anchorlib.presets`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from types import MappingProxyType
+
 import numpy as np
 from numpy.typing import ArrayLike
 
@@ -23,8 +26,9 @@ from ._checks import positive_int, positive_scalar, positive_vector
 
 __all__ = ["RATIO_ORIENTATION", "anchor_shapes", "base_anchors", "octave_scales"]
 
-#: Which way round each library's aspect ratio is, with the code (or paper) that decides it.
-RATIO_ORIENTATION: dict[str, tuple[str, str]] = {
+#: Which way round each library's aspect ratio is, ``"h/w"`` or ``"w/h"``, with the code (or paper)
+#: that decides it (read-only).
+RATIO_ORIENTATION: Mapping[str, tuple[str, str]] = MappingProxyType({
     "keras-retinanet": ("h/w", "fizyr/keras-retinanet@7ac91df keras_retinanet/utils/anchors.py: h = w * ratio"),
     "torchvision": ("h/w", "pytorch/vision@6922d21 models/detection/anchor_utils.py AnchorGenerator: "
                     "h_ratios = sqrt(aspect_ratios), 'aspect ratio = height / width'"),
@@ -39,7 +43,7 @@ RATIO_ORIENTATION: dict[str, tuple[str, str]] = {
                         "w = scale * sqrt(ar), h = scale / sqrt(ar)"),
     "d2l": ("w/h", "d2l-ai/d2l-en@23d7a5a chapter_computer-vision/anchor.md multibox_prior: "
             "'aspect ratio (ratio of width to height)', w = s * sqrt(r)"),
-}
+})
 _ORIENTATIONS = ("h/w", "w/h")
 
 
