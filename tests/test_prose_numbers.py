@@ -203,3 +203,22 @@ def test_glue_names_are_read_from_stored_outputs(tmp_path):
     }
     path = _write_notebook(tmp_path, "{glue:text}`tx:.4f`", "glue('tx', 0.1875, display=False)", [record])
     assert glued_names(path) == {"tx"}
+
+
+def glue_inside_math(text: str) -> bool:
+    """Whether a glue role sits inside $...$ or $$...$$, where MyST would print it literally."""
+    inline = re.sub(r"\$\$.*?\$\$", lambda m: "" if "{glue" not in m.group() else "$$GLUE$$", text, flags=re.S)
+    if "$$GLUE$$" in inline:
+        return True
+    return any("{glue" in part for part in inline.split("$")[1::2])
+
+
+@pytest.mark.parametrize("path", sorted(BOOK.glob("*.ipynb")), ids=lambda p: p.name)
+def test_no_glue_inside_math(path):
+    cells = [c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "markdown"]
+    assert not [text[:80] for text in cells if glue_inside_math(text)]
+
+
+def test_glue_inside_math_is_detected():
+    assert glue_inside_math(r"$16\sqrt 2 = {glue:text}`x:.4f`$")
+    assert not glue_inside_math(r"$16\sqrt 2 =$ {glue:text}`x:.4f` and $a$")
