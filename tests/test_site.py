@@ -37,7 +37,9 @@ CHROMIUM_FLAGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
-DESKTOP = {"width": 1280, "height": 900}
+DESKTOP = {"width": 1366, "height": 900}
+WIDE = DESKTOP
+TABLET = {"width": 1024, "height": 1366}
 PHONE = {"width": 390, "height": 844}
 TIMEOUT_MS = 15_000
 
@@ -278,7 +280,7 @@ def test_a_chapter_reads_at_phone_width(phone, site_url):
             page: document.documentElement.scrollWidth,
             viewport: window.innerWidth,
             article: document.querySelector('article').getBoundingClientRect().width,
-            sidebar: getComputedStyle(document.querySelector('#pst-primary-sidebar')).visibility,
+            sidebar: getComputedStyle(document.querySelector('.bd-sidebar-primary')).visibility,
         })"""
     )
     assert layout["page"] <= layout["viewport"], f"the page scrolls sideways: {layout}"
@@ -287,3 +289,56 @@ def test_a_chapter_reads_at_phone_width(phone, site_url):
     assert all(image["width"] > 0 for image in images)
     assert math["typeset"] == math["formulas"], math
     phone.assert_offline_and_clean(f"{entry} at phone width")
+
+
+_SIDEBARS = """() => {
+    const shown = selector => {
+        const el = document.querySelector(selector);
+        const box = el.getBoundingClientRect();
+        const style = getComputedStyle(el);
+        return style.visibility !== 'hidden' && style.display !== 'none' && box.width > 0
+            && box.right > 0 && box.left < window.innerWidth;
+    };
+    return {chapters: shown('.bd-sidebar-primary'), contents: shown('.bd-sidebar-secondary')};
+}"""
+
+
+def _click_and_wait(page, selector: str, expected: dict) -> None:
+    """Click the visible button matching ``selector`` and wait until the sidebars are as ``expected``."""
+    page.locator(f"{selector}:visible").first.click()
+    wanted = json.dumps(json.dumps(expected, separators=(",", ":")))  # a JS string of compact JSON
+    page.wait_for_function(f"() => JSON.stringify(({_SIDEBARS})()) === {wanted}")
+
+
+@pytest.mark.parametrize("viewport", [PHONE, TABLET, WIDE], ids=["phone", "tablet", "desktop"])
+def test_navigation_buttons_work(browser, site_url, viewport):
+    # The reader's three buttons, by width: on a phone the chapter list (☰) and the page's contents
+    # are drawers; on a portrait tablet the on-page contents is a drawer; on a desktop both sidebars
+    # are shown and ☰ collapses and reopens the chapter list.
+    view = Visit(browser, site_url, viewport)
+    try:
+        entry = CHAPTERS[0]
+        view.goto(f"{site_url}{entry}.html")
+        page = view.page
+        width = viewport["width"]
+        start = page.evaluate(_SIDEBARS)
+        if width < 960:  # pydata-sphinx-theme's breakpoint for the primary sidebar
+            assert start == {"chapters": False, "contents": False}, start
+            _click_and_wait(page, ".primary-toggle", {"chapters": True, "contents": False})
+            page.screenshot(path=_shot_name(entry, f"-{width}-chapters"))
+            assert page.locator(".bd-sidebar-primary a.reference", has_text="Bibliography").is_visible()
+            page.locator("label.overlay-primary").click(position={"x": width - 10, "y": 400})
+            page.wait_for_function(f"() => !({_SIDEBARS})().chapters")
+            _click_and_wait(page, ".secondary-toggle", {"chapters": False, "contents": True})
+        elif width < 1200:  # chapter list shown; the page's contents behind its button
+            assert start == {"chapters": True, "contents": False}, start
+            _click_and_wait(page, ".secondary-toggle", {"chapters": True, "contents": True})
+            page.screenshot(path=_shot_name(entry, f"-{width}-contents"))
+        else:  # both shown; ☰ collapses the chapter list and brings it back
+            assert start == {"chapters": True, "contents": True}, start
+            _click_and_wait(page, ".primary-toggle", {"chapters": False, "contents": True})
+            page.screenshot(path=_shot_name(entry, f"-{width}-collapsed"))
+            _click_and_wait(page, ".primary-toggle", {"chapters": True, "contents": True})
+        view.assert_offline_and_clean(f"navigation at {width} px")
+    finally:
+        view.context.close()
