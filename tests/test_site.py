@@ -261,21 +261,80 @@ def test_search_finds_stride(desktop, site_url):
     desktop.assert_offline_and_clean("search")
 
 
-def test_a_chapter_reads_at_phone_width(phone, site_url):
-    entry = CHAPTERS[0] if CHAPTERS else PAGES[0]
+_FIGURES = """() => Array.from(document.querySelectorAll('article img'))
+    .filter(img => img.currentSrc.includes('/_images/'))
+    .map(img => {
+        const caption = img.closest('figure')?.querySelector('figcaption');
+        return {src: img.currentSrc, alt: img.alt, caption: caption ? caption.innerText.trim() : '',
+                natural: img.naturalWidth, rendered: img.getBoundingClientRect().width};
+    })"""
+
+# Output blocks (printed text, tables, figures) wider than their column; code *source* may scroll.
+_WIDE_OUTPUTS = """() => {
+    const column = document.querySelector('article.bd-article').getBoundingClientRect().width;
+    const blocks = 'div.cell_output, div.output, pre, img, table, figure';
+    return Array.from(document.querySelectorAll('article div.cell_output'))
+        .flatMap(output => [output, ...output.querySelectorAll(blocks)])
+        .filter(el => el.scrollWidth > el.clientWidth + 1 || el.getBoundingClientRect().width > column + 1)
+        .map(el => `${el.tagName.toLowerCase()}.${el.className}: ${el.scrollWidth} px in ${el.clientWidth} px`
+                   + ` (column ${Math.round(column)} px): ${(el.innerText || '').slice(0, 60)}`);
+}"""
+
+
+@pytest.mark.parametrize("entry", NOTEBOOK_PAGES)
+def test_figures_have_captions_alt_text_and_legible_size(desktop, site_url, entry):
+    desktop.goto(f"{site_url}{entry}.html")
+    _images(desktop.page)
+    figures = desktop.page.evaluate(_FIGURES)
+    from anchorlib import plot
+
+    for figure in figures:
+        name = figure["src"].rsplit("/", 1)[-1]
+        alt = figure["alt"]
+        assert alt and len(alt.split()) >= 8, f"{entry}: {name} has no real alt text: {alt!r}"
+        assert not re.search(r"[0-9a-f]{32}|\.(svg|png)\b|_images/", alt), f"{entry}: alt text is a file name: {alt!r}"
+        assert re.match(r"Fig\. \d+(\.\d+)* ", figure["caption"]), f"{entry}: {name} has no numbered caption"
+        # Never shrunk below half its natural width, and (for the book's SVG figures, whose natural
+        # width is the figure's width in CSS pixels) its smallest text at least 11 px on screen.
+        assert figure["rendered"] >= figure["natural"] / 2, f"{entry}: {name} shrunk: {figure}"
+        if name.endswith(".svg"):
+            smallest = plot.SMALLEST_FONT * 96 / 72 * figure["rendered"] / figure["natural"]
+            assert smallest >= 11, f"{entry}: {name}: its smallest text is {smallest:.1f} px: {figure}"
+    assert not desktop.page.evaluate(_WIDE_OUTPUTS), f"{entry}: output wider than its column"
+
+
+def test_notebooks_draw_no_small_text():
+    # The figure style sets every font size (anchorlib.plot.STYLE); a chapter that passed a smaller
+    # size to a figure would undo it, so none may.
+    from anchorlib import plot
+
+    for entry in NOTEBOOK_PAGES:
+        for match in re.finditer(r"(?:fontsize|labelsize|size)=([0-9.]+)", (ROOT / f"{entry}.ipynb").read_text()):
+            context = (ROOT / f"{entry}.ipynb").read_text()[max(0, match.start() - 30):match.start()]
+            if "font" in match.group(0) or "label" in match.group(0):
+                assert float(match.group(1)) >= plot.SMALLEST_FONT, f"{entry}: {context}{match.group(0)}"
+
+
+@pytest.mark.parametrize("entry", PAGES)
+def test_pages_fit_a_phone(phone, site_url, entry):
     phone.goto(f"{site_url}{entry}.html")
     math = _wait_for_math(phone.page)
     images = _images(phone.page)
-    phone.page.screenshot(path=_shot_name(entry, "-phone"), full_page=True)
+    if entry in CHAPTERS[:1] or entry.endswith(("api", "small_objects")):
+        phone.page.screenshot(path=_shot_name(entry, "-phone"), full_page=True)
     layout = phone.page.evaluate(
         """() => ({
             page: document.documentElement.scrollWidth,
             viewport: window.innerWidth,
             article: document.querySelector('article').getBoundingClientRect().width,
             sidebar: getComputedStyle(document.querySelector('.bd-sidebar-primary')).visibility,
+            widest: Array.from(document.querySelectorAll('article *'))
+                .filter(el => el.getBoundingClientRect().right > window.innerWidth + 1
+                              && !el.closest('[style*="overflow"], pre, div.math, table, figure, .cell_output, mjx-container'))
+                .slice(0, 3).map(el => el.tagName + '.' + el.className + ': ' + (el.innerText || '').slice(0, 50)),
         })"""
     )
-    assert layout["page"] <= layout["viewport"], f"the page scrolls sideways: {layout}"
+    assert layout["page"] <= layout["viewport"], f"{entry} scrolls sideways: {layout}"
     assert layout["article"] <= layout["viewport"], layout
     assert layout["sidebar"] == "hidden", f"the navigation covers the text: {layout}"
     assert all(image["width"] > 0 for image in images)
