@@ -393,3 +393,42 @@ def test_navigation_buttons_work(browser, site_url, viewport):
         view.assert_offline_and_clean(f"navigation at {width} px")
     finally:
         view.context.close()
+
+
+def test_citations_tell_works_apart_and_link_their_sources(desktop, site_url):
+    # Two 2017 papers by Lin et al. (FPN, focal loss) and two by Zhang et al. (S3FD, FaceBoxes): the
+    # citations and the bibliography give them a and b (tools/citations.py); names keep their accents.
+    desktop.goto(f"{site_url}book/bibliography.html")
+    labels = desktop.page.eval_on_selector_all(
+        "div.citation span.label", "spans => spans.map(s => s.innerText.replace(/[\\[\\]]/g, ''))"
+    )
+    for label in ("Lin et al., 2017a", "Lin et al., 2017b", "Zhang et al., 2017a", "Zhang et al., 2017b"):
+        assert label in labels, labels
+    assert len(set(labels)) == len(labels), labels
+    text = desktop.page.locator("article").inner_text()
+    assert "Dollár" in text and "Dollar" not in text
+    arxiv = desktop.page.eval_on_selector_all("a[href^='https://arxiv.org/abs/']", "links => links.length")
+    assert arxiv >= 10, "arXiv numbers are not links"
+    desktop.goto(f"{site_url}book/shifts_offsets.html")
+    links = desktop.page.eval_on_selector_all("article a.external", "links => links.map(a => a.href)")
+    assert "https://github.com/fizyr/keras-retinanet/issues/1073" in links, links
+    assert "https://github.com/fizyr/keras-retinanet/pull/1075" in links, links
+
+
+def test_chapters_sections_figures_and_exercises_are_numbered(desktop, site_url):
+    desktop.goto(f"{site_url}{CHAPTERS[0]}.html")
+    heading = desktop.page.locator("article h1").first.inner_text()
+    assert re.match(r"1\.? ", heading), heading
+    sections = desktop.page.eval_on_selector_all("article h2", "hs => hs.map(h => h.innerText)")
+    assert sections and all(re.match(r"1\.\d+\.? ", s) for s in sections), sections
+    exercises = desktop.page.eval_on_selector_all(".exercise .admonition-title", "ts => ts.map(t => t.innerText)")
+    assert exercises and all(re.match(r"Exercise 1\.\d+", e) for e in exercises), exercises
+    captions = desktop.page.eval_on_selector_all("figcaption", "cs => cs.map(c => c.innerText)")
+    assert captions and all(re.match(r"Fig\. 1\.\d+ ", c) for c in captions), captions
+    # the solution opens when its title bar is clicked, "Exercise 1.n" link included
+    solution = desktop.page.locator(".solution").first
+    body = solution.locator(":scope > :not(.admonition-title)").first
+    assert not body.is_visible()
+    solution.locator(".admonition-title a").click(force=True)  # a click on the words "Exercise 1.n"
+    body.wait_for(state="visible")
+    assert desktop.page.url.endswith(f"{CHAPTERS[0]}.html"), "the title link jumped away instead"
