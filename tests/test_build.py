@@ -19,7 +19,7 @@ def _mini_book(tmp_path: Path, code: str) -> Path:
     shutil.copy(ROOT / "_config.yml", tmp_path / "_config.yml")
     shutil.copy(ROOT / "references.bib", tmp_path / "references.bib")
     (tmp_path / "tools").mkdir()
-    for extension in ("launch_guard.py", "site_html.py", "citations.py"):  # the local extensions _config.yml names
+    for extension in ("launch_guard.py", "site_html.py", "citations.py", "api_docs.py"):  # the local extensions _config.yml names
         shutil.copy(ROOT / "tools" / extension, tmp_path / "tools" / extension)
     for folder in ("_static", "_templates"):  # the favicon, style sheet and page layout it names
         shutil.copytree(ROOT / folder, tmp_path / folder)

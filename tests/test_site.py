@@ -432,3 +432,28 @@ def test_chapters_sections_figures_and_exercises_are_numbered(desktop, site_url)
     solution.locator(".admonition-title a").click(force=True)  # a click on the words "Exercise 1.n"
     body.wait_for(state="visible")
     assert desktop.page.url.endswith(f"{CHAPTERS[0]}.html"), "the title link jumped away instead"
+
+
+def test_api_reference_is_usable(desktop, site_url):
+    desktop.goto(f"{site_url}book/api.html")
+    text = desktop.page.locator("article").inner_text()
+    assert "_SupportsArray" not in text and "ArrayLike" in text  # numpy's alias, not its expansion
+    assert "Built-in immutable sequence" not in text  # a constant showing tuple's documentation
+    # every public constant has its own description, and the summary table links every public name
+    import anchorlib
+
+    summary = desktop.page.eval_on_selector_all(
+        "table.autosummary a.reference", "links => links.map(a => a.getAttribute('href'))"
+    )
+    assert {f"#anchorlib.{name}" for name in anchorlib.__all__} <= set(summary), "names missing from the summary"
+    for name in [name for name in anchorlib.__all__ if name.isupper()]:
+        description = desktop.page.locator(f"dt[id='anchorlib.{name}'] + dd").inner_text().strip()
+        assert len(description.split()) >= 5, f"{name} is not documented: {description!r}"
+    # numpy-style sections in their fixed order wherever they occur
+    order = ["Parameters", "Returns", "Raises", "Notes", "Examples"]
+    for sections in desktop.page.eval_on_selector_all(
+        "dl.py > dd", "dds => dds.map(dd => Array.from(dd.querySelectorAll(':scope > dl.field-list > dt,"
+        " :scope > p.rubric')).map(x => x.innerText.replace(':', '').trim()))"
+    ):
+        known = [order.index(s) for s in sections if s in order]
+        assert known == sorted(known), sections
