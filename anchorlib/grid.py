@@ -19,6 +19,7 @@ from ._checks import boxes_array, pair, positive_int, positive_scalar, real_scal
 
 __all__ = ["cell_centers", "centered_grid_start", "shift"]
 
+_ZERO = complex(-0.0, -0.0)  # the additive identity of IEEE arithmetic, sign of zero included
 _BUFFER = 256  # elements: numpy's iteration buffer while writing shifted anchors (see _place_levels)
 
 
@@ -148,10 +149,11 @@ def _place_levels(out: np.ndarray, levels: Sequence[tuple], precision: str) -> n
     ``precision``, as :func:`shift` documents.
 
     One pass over ``out``: each ``(x, y)`` pair of coordinates is viewed as one complex number, so
-    a level is a single broadcast addition ``(0 + ys[i] j) + ((xs[j] + x) + y j)`` whose inner loop
+    a level is a single broadcast addition ``(-0 + ys[i] j) + ((xs[j] + x) + y j)`` whose inner loop
     runs along a whole row of cells. Complex addition adds real and imaginary parts separately and
-    adding 0 changes no number, so every coordinate is the one rounding of ``xs[j] + x`` or
-    ``ys[i] + y`` in ``precision``: bit for bit the sums of a plain broadcast ``anchors + shifts``
+    adding -0.0 changes no number (not even the sign of a zero, which adding +0.0 would), so every
+    coordinate is the one rounding of ``xs[j] + x`` or ``ys[i] + y`` in ``precision``: bit for bit
+    the sums of a plain broadcast ``anchors + shifts``
     (``tests/test_grid.py`` compares them on many shapes).
     """
     real = np.dtype(precision)
@@ -168,8 +170,10 @@ def _place_levels(out: np.ndarray, levels: Sequence[tuple], precision: str) -> n
             xs += offset_x
             xs *= stride_x
             corners = np.ascontiguousarray(cell, real).view(pair)  # (A, 2): x1 + y1 j, x2 + y2 j
-            row = np.add(xs.astype(real, copy=False)[:, None, None], corners[None])  # (W, A, 2)
-            lines = np.zeros(height, pair)
+            columns = np.full(width, _ZERO, pair)
+            columns.real = xs
+            row = np.add(columns[:, None, None], corners[None])  # (W, A, 2): xs[j] + x, y
+            lines = np.full(height, _ZERO, pair)
             lines.imag = (np.arange(height) + offset_y) * stride_y
             stop = start + row.size * height
             np.add(lines[:, None], row.reshape(1, -1), out=pairs[start:stop].reshape(height, -1), dtype=pair)
