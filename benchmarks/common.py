@@ -1,0 +1,27 @@
+"""Inputs and the anchorlib calls shared by run.py (numpy only) and peers.py (the peers' environment)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+import anchorlib
+from anchorlib.grid import _place_levels
+
+#: The RetinaNet papers' input: shorter side 800, longer side at most 1333.
+IMAGE = (800, 1333)
+
+
+def random_boxes(count: int, rng: np.random.Generator, extent: float = 1333.0) -> np.ndarray:
+    """``count`` boxes with corners uniform in ``[0, extent)`` and sides uniform in ``[8, 400)``."""
+    corners = rng.uniform(0, extent, size=(count, 2))
+    return np.concatenate([corners, corners + rng.uniform(8, 400, size=(count, 2))], axis=1)
+
+
+def anchorlib_anchors(preset: str, image_shape) -> np.ndarray:
+    """Every anchor of a preset on an image as one array in the preset's own dtype, each level
+    written once straight into its slice (anchorlib.grid._place_levels)."""
+    levels = anchorlib.anchor_levels(image_shape, preset)
+    count = sum(lv.feature_shape[0] * lv.feature_shape[1] * len(lv.cell_anchors) for lv in levels)
+    out = np.empty((count, 4), levels[0].dtype)
+    return _place_levels(out, [(lv.cell_anchors, lv.feature_shape, lv.stride, lv.offset) for lv in levels],
+                         levels[0].dtype)
