@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import statistics
+import time
+from typing import Callable
+
 import numpy as np
 
 import anchorlib
@@ -25,3 +29,21 @@ def anchorlib_anchors(preset: str, image_shape) -> np.ndarray:
     out = np.empty((count, 4), levels[0].dtype)
     return _place_levels(out, [(lv.cell_anchors, lv.feature_shape, lv.stride, lv.offset) for lv in levels],
                          levels[0].dtype)
+
+
+def median_seconds(function: Callable[[], object], *, budget: float = 10.0, most: int = 15, least: int = 1,
+                   warm_up: bool = True) -> float:
+    """Median wall time of between ``least`` and ``most`` calls, about ``budget`` seconds in all,
+    after one warm-up call (first-touch page faults and cold caches are not what is measured)."""
+    first = 0.0
+    if warm_up:
+        start = time.perf_counter()
+        function()
+        first = time.perf_counter() - start
+    repeats = max(least, min(most, int(budget / max(first, 1e-9)))) if warm_up else max(least, most)
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)

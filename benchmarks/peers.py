@@ -29,12 +29,10 @@ import importlib.machinery
 import json
 import os
 import platform
-import statistics
 import subprocess
 import sys
 import sysconfig
 import tempfile
-import time
 import types
 from pathlib import Path
 from typing import Callable
@@ -46,7 +44,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import anchorlib  # noqa: E402
-from common import IMAGE, anchorlib_anchors, random_boxes  # noqa: E402
+from common import IMAGE, anchorlib_anchors, median_seconds, random_boxes  # noqa: E402
 
 #: Sources that are not on PyPI: name -> (repository, pinned commit), as in tools/conformance.
 PINNED = {
@@ -56,20 +54,6 @@ PINNED = {
 SIDES = [256, 512, 1024, 2048]
 BOX_COUNTS = [10, 100, 1000]
 CHUNK = 20_000  # anchors per call of a peer's pairwise IoU: a (1000, 20000) float32 matrix is 80 MB
-
-
-def median_seconds(function: Callable[[], object], budget: float = 6.0, most: int = 15) -> float:
-    """Median of at least 3 calls after one warm-up call, about ``budget`` seconds in all."""
-    start = time.perf_counter()
-    function()
-    first = time.perf_counter() - start
-    repeats = max(3, min(most, int(budget / max(first, 1e-9))))
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def source(name: str) -> Path:
@@ -222,7 +206,7 @@ def anchor_cases(torch, quick: bool) -> list[dict]:
                "image": list(IMAGE), "anchors": len(ours()), "agree": agree}
         for threads in (1, "default"):
             with torch_threads(torch, threads):
-                peer_s, ours_s = median_seconds(theirs), median_seconds(ours)
+                peer_s, ours_s = median_seconds(theirs, least=3, budget=6.0), median_seconds(ours, least=3, budget=6.0)
             row[f"threads {threads}"] = {"peer_seconds": peer_s, "anchorlib_seconds": ours_s,
                                          "peer_over_anchorlib": peer_s / ours_s}
         row["scaling"] = []
@@ -230,9 +214,9 @@ def anchor_cases(torch, quick: bool) -> list[dict]:
             for side in SIDES[:2] if quick else SIDES:
                 shape = (side, side)
                 row["scaling"].append({"side": side,
-                                       "peer_seconds": median_seconds(make(shape), budget=2.0),
+                                       "peer_seconds": median_seconds(make(shape), least=3, budget=2.0),
                                        "anchorlib_seconds": median_seconds(
-                                           lambda: anchorlib_anchors(preset, shape), budget=2.0)})
+                                           lambda: anchorlib_anchors(preset, shape), least=3, budget=2.0)})
         rows.append(row)
         print(summary(row), flush=True)
     return rows
@@ -321,8 +305,8 @@ def iou_cases(torch, quick: bool) -> list[dict]:
                "float32_max_difference": float(np.abs(single - expected).max())}
         for threads in (1, "default"):
             with torch_threads(torch, threads):
-                peer_s = median_seconds(make(boxes, anchors, torch.float32), budget=8.0)
-                ours_s = median_seconds(ours)
+                peer_s = median_seconds(make(boxes, anchors, torch.float32), least=3, budget=8.0)
+                ours_s = median_seconds(ours, least=3, budget=6.0)
             row[f"threads {threads}"] = {"peer_seconds": peer_s, "anchorlib_seconds": ours_s,
                                          "peer_over_anchorlib": peer_s / ours_s}
         row["scaling"] = []
@@ -330,9 +314,9 @@ def iou_cases(torch, quick: bool) -> list[dict]:
             for count in BOX_COUNTS[:2] if quick else BOX_COUNTS:
                 few = boxes[:count]
                 row["scaling"].append({"boxes": count,
-                                       "peer_seconds": median_seconds(make(few, anchors, torch.float32), budget=3.0),
+                                       "peer_seconds": median_seconds(make(few, anchors, torch.float32), least=3, budget=3.0),
                                        "anchorlib_seconds": median_seconds(
-                                           lambda few=few: anchorlib.best_iou(few, anchors), budget=3.0)})
+                                           lambda few=few: anchorlib.best_iou(few, anchors), least=3, budget=3.0)})
         rows.append(row)
         print(summary(row), flush=True)
     return rows

@@ -42,7 +42,7 @@ import numpy as np
 import anchorlib
 import floors
 from anchorlib.boxes import _BLOCK_ROWS, _AnchorIndex, _candidate_blocks
-from common import IMAGE, anchorlib_anchors, random_boxes
+from common import IMAGE, anchorlib_anchors, median_seconds, random_boxes
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = Path(__file__).with_name("results.json")
@@ -60,20 +60,6 @@ class Result:
     target: str             # the goal this case is held to ("" for none)
     baseline: str = "numpy.copyto of the output's bytes"  # what the floor is
     extra: dict | None = None  # further floors or counts, by name
-
-
-def median_seconds(function: Callable[[], object], repeats: int, *, warm_up: bool = True) -> float:
-    """Median wall time of ``repeats`` calls (fewer when one call is slow: about 10 s in all)."""
-    if warm_up:
-        start = time.perf_counter()
-        function()  # first-touch page faults and cold caches are not what we measure
-        repeats = max(1, min(repeats, int(10 / max(time.perf_counter() - start, 1e-9))))
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def peak_megabytes(function: Callable[[], object]) -> float:
@@ -100,7 +86,7 @@ def copy_baseline(megabytes: float, repeats: int) -> float:
     count = max(int(megabytes * 1e6 / 8), 1)
     source = np.ones(count)
     target = np.empty_like(source)
-    return median_seconds(lambda: np.copyto(target, source), repeats)
+    return median_seconds(lambda: np.copyto(target, source), most=repeats)
 
 
 def run_case(name: str, function: Callable[[], object], repeats: int, target: str = "",
@@ -110,7 +96,7 @@ def run_case(name: str, function: Callable[[], object], repeats: int, target: st
     first = time.perf_counter() - start
     out_mb = output_megabytes(output) if baseline_mb is None else baseline_mb
     repeats = max(3, min(repeats, int(10 / max(first, 1e-9))))  # about 10 s per case at most
-    seconds = median_seconds(function, repeats, warm_up=False)  # the first call above warmed up
+    seconds = median_seconds(function, most=repeats, least=3, warm_up=False)  # the first call warmed up
     # Compute-bound cases with (next to) no output have no bandwidth baseline: ratio left at 0.
     baseline = copy_baseline(out_mb, max(repeats, 5)) if out_mb > 0 else 0.0
     peak = peak_megabytes(function)
@@ -221,7 +207,7 @@ def scaling(quick: bool) -> dict[str, list[dict]]:
     for side in sides:
         function = lambda side=side: anchorlib_anchors("keras-retinanet", (side, side))
         count = len(function())
-        images.append({"side": side, "anchors": count, "seconds": median_seconds(function, repeats)})
+        images.append({"side": side, "anchors": count, "seconds": median_seconds(function, most=repeats)})
     rng = np.random.default_rng(1)
     anchors = np.concatenate(anchorlib.anchors_for_image(IMAGE, "keras-retinanet"))
     counts = [10, 100, 1000] if quick else [10, 100, 1000, 10_000]
@@ -229,7 +215,7 @@ def scaling(quick: bool) -> dict[str, list[dict]]:
     for count in counts:
         gt = random_boxes(count, rng)
         function = lambda gt=gt: anchorlib.best_iou(gt, anchors)
-        boxes.append({"boxes": count, "anchors": len(anchors), "seconds": median_seconds(function, repeats)})
+        boxes.append({"boxes": count, "anchors": len(anchors), "seconds": median_seconds(function, most=repeats)})
     return {"image side (keras-retinanet P3-P7)": images, "boxes (best IoU against 200,700 anchors)": boxes}
 
 
