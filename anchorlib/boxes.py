@@ -207,8 +207,8 @@ def best_iou(gt_boxes: ArrayLike, anchors: ArrayLike, *, max_pairs: int = _MAX_P
     scratch = np.empty((3, block))
     index = _AnchorIndex.of(anchor)
     with np.errstate(invalid="ignore"):  # 0 / 0 (two degenerate boxes): NaN, which fmax skips
-        for part, near in _candidate_blocks(gt, index, rows):
-            candidates = [column.take(near) for column in index.columns]
+        for part, columns, keep, _ in _candidate_blocks(gt, index, rows):
+            candidates = np.compress(keep, columns, axis=1)
             best[part] = np.fmax(best[part], _block_best(gt[part], candidates, block, scratch))
     return best
 
@@ -231,11 +231,10 @@ class _AnchorIndex:
     def of(cls, anchors: np.ndarray) -> "_AnchorIndex":
         widths = anchors[:, 2] - anchors[:, 0]
         octave = np.floor(np.log2(np.maximum(widths, np.finfo(float).tiny))).astype(np.int16)
-        by_x1 = np.argsort(anchors[:, 0], kind="stable")
+        by_x1 = np.argsort(anchors[:, 0])  # ties in any order: within an octave only x1 matters
         order = by_x1[np.argsort(octave[by_x1], kind="stable")]  # octave, then x1 (radix sort)
         columns = np.empty((5, len(anchors)))
-        for k in range(4):
-            np.take(anchors[:, k], order, out=columns[k])
+        columns[:4] = np.take(anchors, order, axis=0).T
         np.multiply(columns[2] - columns[0], columns[3] - columns[1], out=columns[4])  # the area, as _pairwise_iou
         sorted_octave = octave[order]
         bounds = np.flatnonzero(np.r_[True, sorted_octave[1:] != sorted_octave[:-1], True])
@@ -259,9 +258,11 @@ class _AnchorIndex:
         return near[self.columns[2].take(near) > lo]
 
 
-def _candidate_blocks(gt: np.ndarray, index: _AnchorIndex, rows: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """Blocks of at most ``rows`` boxes and, for each, the sorted positions of the anchors that
-    overlap the block's bounding box; any other anchor has IoU 0 with every box of the block.
+def _candidate_blocks(gt: np.ndarray, index: _AnchorIndex, rows: int) -> Iterator[tuple[np.ndarray, ...]]:
+    """Blocks of at most ``rows`` boxes and the anchors that overlap each block's bounding box (any
+    other anchor has IoU 0 with every box of the block): ``(boxes' indices, strip columns, keep,
+    strip positions)``, the block's anchors being ``strip columns[:, keep]`` (positions
+    ``strip positions[keep]`` in ``index``).
 
     Boxes are cut into strips of similar x1 and each strip into blocks of similar y1, so a block is
     compact in both directions. The anchors of a strip are found once by binary search in x; each
@@ -272,7 +273,8 @@ def _candidate_blocks(gt: np.ndarray, index: _AnchorIndex, rows: int) -> Iterato
     for s in range(0, len(gt), strip_size):
         strip = by_x[s : s + strip_size]
         near = index.overlapping_x(gt[strip, 0].min(), gt[strip, 2].max())
-        x1, y1, x2, y2 = (column.take(near) for column in index.columns[:4])
+        columns = np.take(index.columns, near, axis=1)
+        x1, y1, x2, y2 = columns[:4]
         strip = strip[np.argsort(gt[strip, 1], kind="stable")]
         for r in range(0, len(strip), rows):
             part = strip[r : r + rows]
@@ -281,12 +283,12 @@ def _candidate_blocks(gt: np.ndarray, index: _AnchorIndex, rows: int) -> Iterato
             keep &= y1 < boxes[:, 3].max()
             keep &= x2 > boxes[:, 0].min()
             keep &= x1 < boxes[:, 2].max()
-            yield part, near[keep]
+            yield part, columns, keep, near
 
 
-def _block_best(boxes: np.ndarray, anchors: list[np.ndarray], max_pairs: int, scratch: np.ndarray) -> np.ndarray:
-    """``max_j iou(boxes[i], anchors[j])`` over a few boxes and five anchor columns (x1, y1, x2,
-    y2, area) of length ``K``, ``max_pairs`` pairs at a time in ``scratch``, without a temporary of the block's size.
+def _block_best(boxes: np.ndarray, anchors: np.ndarray, max_pairs: int, scratch: np.ndarray) -> np.ndarray:
+    """``max_j iou(boxes[i], anchors[j])`` over a few boxes and the ``(5, K)`` columns (x1, y1, x2,
+    y2, area) of their anchors, ``max_pairs`` pairs at a time in ``scratch``, without a temporary of the block's size.
 
     Each positive intersection is computed exactly as :func:`_pairwise_iou` does, hence the same
     IoU. Only the width is clipped at 0: a pair with no overlap then has intersection ``<= 0`` and an
@@ -297,9 +299,9 @@ def _block_best(boxes: np.ndarray, anchors: list[np.ndarray], max_pairs: int, sc
     x1, y1, x2, y2 = (boxes[:, k : k + 1] for k in range(4))
     area = (x2 - x1) * (y2 - y1)
     cols = max(1, max_pairs // n)
-    for c in range(0, len(anchors[0]), cols):
-        a = [column[c : c + cols] for column in anchors]
-        shape = (n, len(a[0]))
+    for c in range(0, anchors.shape[1], cols):
+        a = anchors[:, c : c + cols]
+        shape = (n, a.shape[1])
         inter, height, union = (buffer[: n * shape[1]].reshape(shape) for buffer in scratch)
         np.minimum(x2, a[2], out=inter)
         inter -= np.maximum(x1, a[0], out=union)

@@ -139,7 +139,7 @@ def anchor_case(preset: str, repeats: int) -> Result:
 def iou_case(boxes: np.ndarray, anchors: np.ndarray, repeats: int, target: str = "") -> Result:
     """best_iou against the compiled loop over the pairs its pruning keeps, and over all pairs."""
     index = _AnchorIndex.of(anchors)
-    kept = [(part, index.order[near]) for part, near in _candidate_blocks(boxes, index, _BLOCK_ROWS)]
+    kept = [(part, index.order[near[keep]]) for part, _, keep, near in _candidate_blocks(boxes, index, _BLOCK_ROWS)]
     same_pairs = floors.best_iou_given_pairs(boxes, anchors, kept)
     all_pairs = floors.best_iou_all_pairs(boxes, anchors)
     ours = lambda: anchorlib.best_iou(boxes, anchors)  # noqa: E731
