@@ -47,3 +47,19 @@ def median_seconds(function: Callable[[], object], *, budget: float = 10.0, most
         function()
         times.append(time.perf_counter() - start)
     return statistics.median(times)
+
+
+def interleaved(functions: list[Callable[[], object]], repeats: int) -> list[tuple[float, float]]:
+    """(median wall seconds, median CPU seconds of this process) of each function, called in turn
+    ``repeats`` times after one warm-up call each, so that a burst of load from other users hits
+    them all alike. On a machine shared beyond its cores the CPU time of single-threaded code is
+    the steadier of the two."""
+    for function in functions:
+        function()
+    times: list[list[tuple[float, float]]] = [[] for _ in functions]
+    for _ in range(repeats):
+        for function, record in zip(functions, times):
+            wall, cpu = time.perf_counter(), time.process_time()
+            function()
+            record.append((time.perf_counter() - wall, time.process_time() - cpu))
+    return [(statistics.median(w for w, _ in record), statistics.median(c for _, c in record)) for record in times]

@@ -42,7 +42,7 @@ import numpy as np
 import anchorlib
 import floors
 from anchorlib.boxes import _BLOCK_ROWS, _AnchorIndex, _candidate_blocks
-from common import IMAGE, anchorlib_anchors, median_seconds, random_boxes
+from common import IMAGE, anchorlib_anchors, interleaved, median_seconds, random_boxes
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = Path(__file__).with_name("results.json")
@@ -110,43 +110,34 @@ PRESETS = ("keras-retinanet", "torchvision-retinanet", "mmdet-retinanet", "mmdet
            "detectron2-rpn")
 
 
-def interleaved(functions: list[Callable[[], object]], repeats: int) -> list[float]:
-    """Median seconds of each function, called in turn ``repeats`` times (after one warm-up call
-    each), so that a burst of load from other users hits them all alike."""
-    for function in functions:
-        function()
-    times: list[list[float]] = [[] for _ in functions]
-    for _ in range(repeats):
-        for function, record in zip(functions, times):
-            start = time.perf_counter()
-            function()
-            record.append(time.perf_counter() - start)
-    return [statistics.median(record) for record in times]
-
-
 def anchor_case(preset: str, repeats: int) -> Result:
     """A preset's anchors at 800 x 1333 written once into one array of its dtype, against
     allocating and filling that array (``np.full``)."""
     output = anchorlib_anchors(preset, IMAGE)
     floor = lambda: np.full(output.shape, 1.0, output.dtype)  # noqa: E731
-    seconds, floor_seconds = interleaved([lambda: anchorlib_anchors(preset, IMAGE), floor], repeats)
+    (seconds, cpu), (floor_seconds, floor_cpu) = interleaved([lambda: anchorlib_anchors(preset, IMAGE), floor],
+                                                             repeats)
     return Result(f"anchors {preset}, 800x1333 ({output.dtype})", seconds,
                   peak_megabytes(lambda: anchorlib_anchors(preset, IMAGE)), output.nbytes / 1e6,
                   floor_seconds, seconds / floor_seconds, "within 2x of the floor",
-                  f"np.full({output.shape}, 1.0, {output.dtype})")
+                  f"np.full({output.shape}, 1.0, {output.dtype})",
+                  {"cpu seconds": cpu, "floor cpu seconds": floor_cpu, "cpu ratio": cpu / floor_cpu})
 
 
 def iou_case(boxes: np.ndarray, anchors: np.ndarray, repeats: int, target: str = "") -> Result:
     """best_iou against the compiled loop over the pairs its pruning keeps, and over all pairs."""
     index = _AnchorIndex.of(anchors)
-    kept = [(part, index.order[near[keep]]) for part, _, keep, near in _candidate_blocks(boxes, index, _BLOCK_ROWS)]
-    same_pairs = floors.best_iou_given_pairs(boxes, anchors, kept)
+    # The loop reads the anchors in anchorlib's sorted order, so each block's anchors lie close
+    # together in memory, as the numpy kernel's gathered copies do.
+    kept = [(part, near[keep]) for part, _, keep, near in _candidate_blocks(boxes, index, _BLOCK_ROWS)]
+    same_pairs = floors.best_iou_given_pairs(boxes, np.ascontiguousarray(index.columns[:4].T), kept)
     all_pairs = floors.best_iou_all_pairs(boxes, anchors)
     ours = lambda: anchorlib.best_iou(boxes, anchors)  # noqa: E731
     expected = ours()
     agree = np.array_equal(same_pairs(), expected) and np.array_equal(all_pairs(), expected)
-    seconds, same_seconds, all_seconds = interleaved([ours, same_pairs, all_pairs], repeats)
+    (seconds, cpu), (same_seconds, same_cpu), (all_seconds, _) = interleaved([ours, same_pairs, all_pairs], repeats)
     extra = {"pairs": len(boxes) * len(anchors), "pairs kept": same_pairs.pairs,
+             "cpu seconds": cpu, "floor cpu seconds": same_cpu, "cpu ratio": cpu / same_cpu,
              "all-pairs loop seconds": all_seconds, "ratio to the all-pairs loop": seconds / all_seconds,
              "compiled loops agree exactly": bool(agree), "compiler": floors.compiler_version()}
     return Result(f"best_iou {len(boxes):,} boxes x {len(anchors):,} anchors", seconds, peak_megabytes(ours),
