@@ -16,6 +16,7 @@ from .coverage import (
     worst_case_iou,
 )
 from .datasets import ANNOTATION_FORMATS, Annotations, letterbox_wh, load_boxes, synthetic_boxes
+from .datasets import keep_ratio_wh
 from .design import (
     RatioScaleFit,
     anchor_fit,
@@ -25,6 +26,7 @@ from .design import (
     optimize_ratios_scales,
     shape_iou,
 )
+from .design import yolov5_box_filter
 from .grid import cell_centers, centered_grid_start, shift
 from .matching import ASSIGNMENT_RULES, assign, atss_assign
 from .presets import (
@@ -49,7 +51,8 @@ from .receptive import (
     trace,
     true_centers,
 )
-from .shapes import anchor_shapes, base_anchors, octave_scales
+from .shapes import RATIO_ORIENTATION, anchor_shapes, base_anchors, octave_scales
+from .yolo import YOLOV5_ANCHORS, YOLOV5_STRIDES, Yolov5Targets, yolov5_assign, yolov5_decode, yolov5_grid
 
 __version__ = "0.1.0"
 
@@ -86,6 +89,7 @@ __all__ = [
     "encode_corners",
     "evolve_anchors",
     "keras_retinanet_base_anchors",
+    "keep_ratio_wh",
     "kmeans_anchors",
     "Layer",
     "letterbox_wh",
@@ -98,6 +102,7 @@ __all__ = [
     "position_coverage",
     "Preset",
     "PRESETS",
+    "RATIO_ORIENTATION",
     "py_faster_rcnn_base_anchors",
     "RatioScaleFit",
     "shape_iou",
@@ -108,4 +113,11 @@ __all__ = [
     "trace",
     "true_centers",
     "worst_case_iou",
+    "YOLOV5_ANCHORS",
+    "yolov5_box_filter",
+    "YOLOV5_STRIDES",
+    "Yolov5Targets",
+    "yolov5_assign",
+    "yolov5_decode",
+    "yolov5_grid",
 ]
