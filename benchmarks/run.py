@@ -270,6 +270,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--no-book", action="store_true", help="skip timing the notebooks")
     parser.add_argument("--suite", action="store_true", help="also time the test suite (about a minute)")
     parser.add_argument("--peers", action="store_true", help="also time the peer libraries (a few minutes)")
+    parser.add_argument("--peers-from", type=Path, help="store this earlier peers.py table instead of timing them")
     parser.add_argument("--out", type=Path, default=RESULTS, help="where to write the JSON results")
     args = parser.parse_args(argv)
     repeats = 3 if args.quick else 11
@@ -277,12 +278,16 @@ def main(argv: list[str]) -> int:
     results = cases(args.quick, repeats)
     print(table(results))
     report: dict = {"machine": machine(), "quick": args.quick, "load_average": load,
+                    "measured_at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
                     "results": [asdict(r) for r in results], "scaling": scaling(args.quick)}
     for name, rows in report["scaling"].items():
         print(f"\nscaling with {name}:")
         for row in rows:
             print("  " + ", ".join(f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}" for k, v in row.items()))
-    if args.peers:
+    if args.peers_from:
+        measured = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(args.peers_from.stat().st_mtime))
+        report["peers"] = {"measured_at": measured, **json.loads(args.peers_from.read_text())}
+    elif args.peers:
         print("\npeers:", flush=True)
         report["peers"] = peers(args.quick)
     if not args.no_book:
