@@ -27,7 +27,7 @@ from .design import (
     optimize_ratios_scales,
     shape_iou,
 )
-from .design import YOLOV5_ANCHORS, yolov5_box_filter
+from .design import yolov5_box_filter
 from .grid import cell_centers, centered_grid_start, shift
 from .matching import ASSIGNMENT_RULES, assign, atss_assign
 from .presets import (
@@ -53,6 +53,7 @@ from .receptive import (
     true_centers,
 )
 from .shapes import RATIO_ORIENTATION, anchor_shapes, base_anchors, octave_scales
+from .yolo import YOLOV5_ANCHORS, YOLOV5_STRIDES, Yolov5Targets, yolov5_assign, yolov5_decode, yolov5_grid
 
 __version__ = "0.1.0"
 
@@ -115,4 +116,9 @@ __all__ = [
     "worst_case_iou",
     "YOLOV5_ANCHORS",
     "yolov5_box_filter",
+    "YOLOV5_STRIDES",
+    "Yolov5Targets",
+    "yolov5_assign",
+    "yolov5_decode",
+    "yolov5_grid",
 ]

@@ -124,7 +124,7 @@ def base_anchors(base_size: float, ratios: ArrayLike, scales: ArrayLike, *, rati
 
 
 def octave_scales(scales_per_octave: int = 3) -> np.ndarray:
-    """Scales ``2 ** (k / scales_per_octave)`` for ``k = 0 .. scales_per_octave - 1``.
+    """Scales ``2 ** (k / scales_per_octave)`` for ``k`` from 0 to ``scales_per_octave - 1``.
 
     RetinaNet (Lin et al., 2017, section 4) uses three scales per octave: ``2**0, 2**(1/3), 2**(2/3)``,
     so the anchor sides of neighbouring levels interleave evenly on a log scale.
