@@ -4,9 +4,6 @@ import os
 
 from hypothesis import HealthCheck, settings
 
-# `python -m anchorlib` runs the command line on import; doctest collection must not import it.
-collect_ignore = ["anchorlib/__main__.py"]
-
 # No wall-clock deadline (a loaded 2-core CI machine is slow, not wrong); derandomised on CI so a
 # failure reproduces, while local runs keep exploring new examples.
 settings.register_profile("default", deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -9,8 +9,6 @@ core imports them.
 from .boxes import BOX_FORMATS, box_area, box_convert, box_iou
 from .coding import DEFAULT_SCALE_CLAMP, decode, decode_corners, encode, encode_corners
 from .coverage import (
-    anchor_count,
-    anchor_memory,
     best_iou,
     covered_sizes,
     position_coverage,
@@ -28,18 +26,7 @@ from .design import (
 )
 from .grid import cell_centers, centered_grid_start, shift
 from .matching import ASSIGNMENT_RULES, assign, atss_assign
-from .presets import (
-    PRESETS,
-    AnchorLevel,
-    Preset,
-    anchor_levels,
-    anchors_for_image,
-    detectron2_base_anchors,
-    keras_retinanet_base_anchors,
-    mmdet_base_anchors,
-    py_faster_rcnn_base_anchors,
-    torchvision_base_anchors,
-)
+from .presets import PRESETS, AnchorConfig, AnchorLevel
 from .receptive import (
     BACKBONES,
     AxisGeometry,
@@ -55,13 +42,10 @@ from .shapes import anchor_shapes, base_anchors, octave_scales
 __version__ = "0.1.0"
 
 __all__ = [
-    "anchor_count",
     "anchor_fit",
-    "anchor_levels",
-    "anchor_memory",
+    "AnchorConfig",
     "anchor_shapes",
     "AnchorLevel",
-    "anchors_for_image",
     "ANNOTATION_FORMATS",
     "Annotations",
     "assign",
@@ -82,30 +66,24 @@ __all__ = [
     "decode",
     "decode_corners",
     "DEFAULT_SCALE_CLAMP",
-    "detectron2_base_anchors",
     "encode",
     "encode_corners",
     "evolve_anchors",
-    "keras_retinanet_base_anchors",
     "kmeans_anchors",
     "Layer",
     "letterbox_wh",
     "level_geometry",
     "load_boxes",
     "mean_best_iou",
-    "mmdet_base_anchors",
     "octave_scales",
     "optimize_ratios_scales",
     "position_coverage",
-    "Preset",
     "PRESETS",
-    "py_faster_rcnn_base_anchors",
     "RatioScaleFit",
     "shape_iou",
     "shift",
     "simulate",
     "synthetic_boxes",
-    "torchvision_base_anchors",
     "trace",
     "true_centers",
     "worst_case_iou",
