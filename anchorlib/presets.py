@@ -483,6 +483,7 @@ class _Library:
     dtype: str
     feature_shape_rule: str
     fixed_strides: bool  # False: the strides depend on the image (torchvision's image // grid)
+    resize: Callable[[Mapping[str, Any], int, int], float] | None = None  # (parameters, h, w) -> scale
 
 
 _RETINANET_RATIOS = (0.5, 1.0, 2.0)
@@ -504,13 +505,14 @@ _LIBRARIES: dict[str, _Library] = {}
 
 
 def _register(name, description, where, file, defaults, *, pad_key, layout, inclusive=False,
-              dtype="float32", feature_shape_rule=_CEIL.format(input="padded input"), fixed_strides=True) -> None:
+              dtype="float32", feature_shape_rule=_CEIL.format(input="padded input"), fixed_strides=True,
+              resize=None) -> None:
     repository, commit = where
     if pad_key is not None:
         defaults = {**defaults, pad_key: _PAD_TO}
     _LIBRARIES[name] = _Library(
         description, f"{repository}/{file}@{commit[:7]}", layout, MappingProxyType(dict(defaults)), pad_key,
-        inclusive, dtype, feature_shape_rule, fixed_strides,
+        inclusive, dtype, feature_shape_rule, fixed_strides, resize,
     )
 
 
@@ -523,15 +525,25 @@ _register(
     pad_key=None, layout=_py_faster_rcnn, inclusive=True, dtype="float64",
     feature_shape_rule="ceil(n / 16): VGG16 conv5_3 after four ceil-mode 2x2 poolings",
 )
+def _keras_retinanet_scale(p: Mapping[str, Any], height: int, width: int) -> float:
+    # keras_retinanet/utils/image.py compute_resize_scale: the short side to image_min_side unless
+    # the long side would then exceed image_max_side (read from code, not run).
+    scale = positive_scalar(p["image_min_side"], "image_min_side") / min(height, width)
+    largest = positive_scalar(p["image_max_side"], "image_max_side")
+    if max(height, width) * scale > largest:
+        scale = largest / max(height, width)
+    return scale
+
+
 _register(
     "keras-retinanet",
     "RetinaNet P3-P7, sizes 32-512, 3 octave scales, centres at (i + 0.5) * stride",
     ("fizyr/keras-retinanet", "7ac91dfbbacce77d6d9633fc09e16cd0ee71fd5e"),
     "keras_retinanet/utils/anchors.py",
     {"sizes": (32, 64, 128, 256, 512), "strides": (8, 16, 32, 64, 128), "ratios": _RETINANET_RATIOS,
-     "scales": _OCTAVE_SCALES, "pyramid_levels": (3, 4, 5, 6, 7)},
+     "scales": _OCTAVE_SCALES, "pyramid_levels": (3, 4, 5, 6, 7), "image_min_side": 800, "image_max_side": 1333},
     pad_key=None, layout=_keras_retinanet, dtype="float64",
-    feature_shape_rule="ceil(n / 2**level) of the input (guess_shapes)",
+    feature_shape_rule="ceil(n / 2**level) of the input (guess_shapes)", resize=_keras_retinanet_scale,
 )
 _TORCHVISION_SHAPES = "ceil(n / 2**level) of the padded input (ResNet-FPN); stride = padded input // feature size"
 _register(
@@ -699,6 +711,8 @@ class AnchorConfig:
         object.__setattr__(self, "name", name)
         object.__setattr__(self, "_items", tuple((key, _freeze(value)) for key, value in parameters.items()))
         self.levels((1, 1))  # every parameter is checked here, once
+        if self._library.resize is not None:
+            self.resize((1, 1))
 
     @property
     def _library(self) -> _Library:
@@ -784,6 +798,29 @@ class AnchorConfig:
         return self._library.fixed_strides
 
     # -- on an image -------------------------------------------------------------------------------
+
+    def resize(self, image_shape: Sequence[int]) -> tuple[float, tuple[int, int]]:
+        """The library's test-time resize of an image: ``(scale, (height, width))`` of the network input.
+
+        Only the presets whose resize rule is modelled have one (keras-retinanet: the short side to
+        ``image_min_side`` = 800 unless the long side would exceed ``image_max_side`` = 1333, then
+        ``cv2.resize(fx=scale, fy=scale)``, whose sides are ``round(side * scale)``, half to even;
+        ``keras_retinanet/utils/image.py`` ``resize_image``, read from code). The others raise
+        :class:`ValueError`: give their network input's shape directly.
+
+        Examples
+        --------
+        >>> PRESETS["keras-retinanet"].resize((375, 500))  # short side 375 -> 800
+        (2.1333333333333333, (800, 1067))
+        >>> PRESETS["keras-retinanet"].resize((400, 1600))  # long side capped at 1333
+        (0.833125, (333, 1333))
+        """
+        height, width = shape_pair(image_shape, "image_shape")
+        rule = self._library.resize
+        if rule is None:
+            raise ValueError(f"{self.name} has no modelled resize rule; give the network input's shape instead")
+        scale = rule(self.parameters, height, width)
+        return scale, (round(height * scale), round(width * scale))
 
     def padded_shape(self, image_shape: Sequence[int]) -> tuple[int, int]:
         """``(height, width)`` of the input after the library's padding to :attr:`pad_divisor`.

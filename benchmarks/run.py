@@ -104,7 +104,13 @@ def run_case(name: str, function: Callable[[], object], repeats: int, target: st
 # --- cases ------------------------------------------------------------------------------------------
 
 IMAGE = (800, 1333)
-P2_P6_KERAS = dict(sizes=[16, 32, 64, 128, 256], strides=[4, 8, 16, 32, 64], pyramid_levels=[2, 3, 4, 5, 6])
+P2_P6_KERAS = anchorlib.AnchorConfig.from_preset(
+    "keras-retinanet", sizes=[16, 32, 64, 128, 256], strides=[4, 8, 16, 32, 64], pyramid_levels=[2, 3, 4, 5, 6])
+
+
+def per_level_anchors(config: anchorlib.AnchorConfig, image_shape) -> list[np.ndarray]:
+    """Every level's anchors, generated afresh (no concatenation: that copy is not generation)."""
+    return [level.anchors for level in config.levels(image_shape)]
 
 
 def random_boxes(count: int, rng: np.random.Generator, extent: float = 1333.0) -> np.ndarray:
@@ -114,7 +120,7 @@ def random_boxes(count: int, rng: np.random.Generator, extent: float = 1333.0) -
 
 def million_anchors() -> np.ndarray:
     """The first 1,000,000 anchors of keras-retinanet's preset on P2-P6 at 1024 x 1536."""
-    return np.concatenate(anchorlib.anchors_for_image((1024, 1536), "keras-retinanet", **P2_P6_KERAS))[:1_000_000]
+    return P2_P6_KERAS.anchors((1024, 1536))[:1_000_000]
 
 
 def cases(quick: bool) -> list[tuple[str, Callable[[], object], str, float | None]]:
@@ -124,15 +130,15 @@ def cases(quick: bool) -> list[tuple[str, Callable[[], object], str, float | Non
     anchor_target = "within 3x of the bandwidth baseline"
     for preset in ("keras-retinanet", "torchvision-retinanet", "mmdet-retinanet", "detectron2-retinanet"):
         found.append((f"anchors_for_image {preset}, 800x1333",
-                      lambda preset=preset: anchorlib.anchors_for_image(IMAGE, preset), anchor_target, None))
+                      lambda preset=preset: per_level_anchors(anchorlib.PRESETS[preset], IMAGE), anchor_target, None))
     # One level of 37,800 anchors: small enough that the fixed cost of a call shows; no target.
     found.append(("anchors_for_image py-faster-rcnn (one level), 800x1333",
-                  lambda: anchorlib.anchors_for_image(IMAGE, "py-faster-rcnn"), "", None))
+                  lambda: per_level_anchors(anchorlib.PRESETS["py-faster-rcnn"], IMAGE), "", None))
     found.append(("anchors_for_image keras-retinanet P2-P6, 800x1333",
-                  lambda: anchorlib.anchors_for_image(IMAGE, "keras-retinanet", **P2_P6_KERAS), anchor_target, None))
+                  lambda: per_level_anchors(P2_P6_KERAS, IMAGE), anchor_target, None))
     for preset in ("torchvision-fasterrcnn", "mmdet-fasterrcnn", "detectron2-rpn"):
         found.append((f"anchors_for_image {preset} (P2-P6), 800x1333",
-                      lambda preset=preset: anchorlib.anchors_for_image(IMAGE, preset), anchor_target, None))
+                      lambda preset=preset: per_level_anchors(anchorlib.PRESETS[preset], IMAGE), anchor_target, None))
 
     anchors = million_anchors()
     if quick:
@@ -148,17 +154,17 @@ def cases(quick: bool) -> list[tuple[str, Callable[[], object], str, float | Non
                       "peak memory < 512 MB" if count == 1000 else "", work_mb))
 
     # The three configurations of the chapter on small objects.
-    configurations = {
-        "RetinaNet P3-P7": dict(sizes=[32, 64, 128, 256, 512], strides=[8, 16, 32, 64, 128]),
-        "halved scales": dict(sizes=[16, 32, 64, 128, 256], strides=[8, 16, 32, 64, 128]),
-        "P2-P6": dict(sizes=[16, 32, 64, 128, 256], strides=[4, 8, 16, 32, 64]),
-    }
     shapes = dict(ratios=[0.5, 1, 2], scales=list(anchorlib.octave_scales(3)), offset=0.5)
+    configurations = {
+        "RetinaNet P3-P7": anchorlib.AnchorConfig(sizes=[32, 64, 128, 256, 512], strides=[8, 16, 32, 64, 128], **shapes),
+        "halved scales": anchorlib.AnchorConfig(sizes=[16, 32, 64, 128, 256], strides=[8, 16, 32, 64, 128], **shapes),
+        "P2-P6": anchorlib.AnchorConfig(sizes=[16, 32, 64, 128, 256], strides=[4, 8, 16, 32, 64], **shapes),
+    }
     for label, config in configurations.items():
         found.append((f"worst_case_iou 16 px, {label}",
-                      lambda config=config: anchorlib.worst_case_iou(16, **config, **shapes), "", 0.0))
+                      lambda config=config: anchorlib.worst_case_iou(config, 16), "", 0.0))
         found.append((f"covered_sizes IoU 0.5, {label}",
-                      lambda config=config: anchorlib.covered_sizes(0.5, **config, **shapes, max_size=800),
+                      lambda config=config: anchorlib.covered_sizes(config, 0.5, max_size=800),
                       "", 0.0))
     # Anchors from data: k-means with 1 - IoU on a million COCO-like boxes.
     boxes = anchorlib.synthetic_boxes(200_000 if quick else 1_000_000, seed=0).boxes
@@ -174,11 +180,11 @@ def scaling(quick: bool) -> dict[str, list[dict]]:
     sides = [256, 512, 1024, 1536, 2048]
     images = []
     for side in sides:
-        function = lambda side=side: anchorlib.anchors_for_image((side, side), "keras-retinanet")
+        function = lambda side=side: per_level_anchors(anchorlib.PRESETS["keras-retinanet"], (side, side))
         count = sum(len(a) for a in function())
         images.append({"side": side, "anchors": count, "seconds": median_seconds(function, repeats)})
     rng = np.random.default_rng(1)
-    anchors = np.concatenate(anchorlib.anchors_for_image(IMAGE, "keras-retinanet"))
+    anchors = anchorlib.PRESETS["keras-retinanet"].anchors(IMAGE)
     counts = [10, 100, 1000] if quick else [10, 100, 1000, 10_000]
     boxes = []
     for count in counts:

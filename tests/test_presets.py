@@ -460,3 +460,17 @@ def test_shape_order_and_disagreement():
         anchorlib.PRESETS["detectron2-rpn"].levels(image)[1].shape_order(kr[0])
     with pytest.raises(TypeError, match="other must be an AnchorLevel"):
         kr[0].disagreement("P3")
+
+
+def test_keras_retinanet_resize_by_hand():
+    # compute_resize_scale (keras_retinanet/utils/image.py): 375 x 500 -> scale 800 / 375, the long
+    # side 500 * 800 / 375 = 1066.67 stays under 1333 and cv2 rounds it to 1067; 400 x 1600 would
+    # become 800 x 3200, so the scale is 1333 / 1600 instead: 400 * 0.833125 = 333.25 -> 333.
+    keras = anchorlib.PRESETS["keras-retinanet"]
+    assert keras.resize((375, 500)) == (800 / 375, (800, 1067))
+    assert keras.resize((400, 1600)) == (1333 / 1600, (333, 1333))
+    assert AnchorConfig.from_preset("keras-retinanet", image_min_side=600, image_max_side=1000).resize((500, 500)) == (1.2, (600, 600))
+    with pytest.raises(ValueError, match="image_max_side must be positive"):
+        AnchorConfig.from_preset("keras-retinanet", image_max_side=0)
+    with pytest.raises(ValueError, match="custom has no modelled resize rule"):
+        AnchorConfig(sizes=[32], strides=[8]).resize((600, 800))
