@@ -88,7 +88,8 @@ def _lattice(config: Any, image_shape: Any) -> _Lattice:
     """The anchor lattices of a configuration, laid out as on an image of ``image_shape``."""
     if not isinstance(config, AnchorConfig):
         raise TypeError(
-            f"config must be an AnchorConfig (e.g. AnchorConfig.from_preset(name)), got {type(config).__name__} {config!r}"
+            "config must be an AnchorConfig (e.g. AnchorConfig.from_preset(name)), "
+            f"got {type(config).__name__} {config!r}"
         )
     if image_shape is None:
         if not config.fixed_strides:

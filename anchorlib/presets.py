@@ -2,7 +2,7 @@
 
 :class:`AnchorConfig` is the value the rest of the library speaks: a configuration made once, from a
 preset (:data:`PRESETS`, one per library's default detector) or from sizes and strides, whose
-:meth:`~AnchorConfig.levels` lay its anchors on any image, level by level. The five
+:meth:`~anchorlib.AnchorConfig.levels` lay its anchors on any image, level by level. The five
 ``*_base_anchors`` functions below are the libraries' cell-anchor arithmetic the presets use;
 they stay in this module (``anchorlib.presets.torchvision_base_anchors``) for readers who want one
 library's cell on its own.
@@ -397,11 +397,11 @@ def _keras_retinanet(p: Mapping[str, Any], padded, shapes) -> list[AnchorLevel]:
     sizes = positive_vector(p["sizes"], "sizes")
     _one_per_level("strides", strides, len(levels))
     _one_per_level("sizes", sizes, len(levels))
-    shapes = _nominal_shapes(padded, [2**l for l in levels], shapes)  # guess_shapes
+    shapes = _nominal_shapes(padded, [2**level for level in levels], shapes)  # guess_shapes
     return [
-        AnchorLevel(l, shape, (s, s), (0.5, 0.5),
+        AnchorLevel(level, shape, (s, s), (0.5, 0.5),
                     _cell(keras_retinanet_base_anchors(size, p["ratios"], p["scales"])), "float64")
-        for l, shape, s, size in zip(levels, shapes, strides, sizes)
+        for level, shape, s, size in zip(levels, shapes, strides, sizes)
     ]
 
 
@@ -413,12 +413,12 @@ def _torchvision(p: Mapping[str, Any], padded, shapes, *, first_level: int) -> l
     levels = list(range(first_level, first_level + count))  # one level per entry of sizes
     sizes = _per_level(sizes, count, "sizes")
     ratios = _per_level(p["aspect_ratios"], count, "aspect_ratios")
-    shapes = _nominal_shapes(padded, [2**l for l in levels], shapes)
+    shapes = _nominal_shapes(padded, [2**level for level in levels], shapes)
     # AnchorGenerator.forward: stride = image_size // grid_size, per axis, in integers.
     return [
-        AnchorLevel(l, shape, (padded[0] // shape[0], padded[1] // shape[1]), (0.0, 0.0),
+        AnchorLevel(level, shape, (padded[0] // shape[0], padded[1] // shape[1]), (0.0, 0.0),
                     _cell(torchvision_base_anchors(size, ratio)), "float32")
-        for l, shape, size, ratio in zip(levels, shapes, sizes, ratios)
+        for level, shape, size, ratio in zip(levels, shapes, sizes, ratios)
     ]
 
 
@@ -495,6 +495,7 @@ _D2 = ("facebookresearch/detectron2", "02b5c4e295e990042a714712c21dc79b731e8833"
 #: mmdetection ``pad_size_divisor``, detectron2 ``size_divisibility``: 32 in the default configs).
 _PAD_TO = 32
 _CEIL = "ceil(n / stride) of the {input}: stride-2 layers that round up"
+_CEIL_PADDED = _CEIL.format(input="padded input")
 
 _MMDET_RETINANET = {
     "strides": (8, 16, 32, 64, 128), "ratios": _RETINANET_RATIOS, "scales": None,
@@ -505,7 +506,7 @@ _LIBRARIES: dict[str, _Library] = {}
 
 
 def _register(name, description, where, file, defaults, *, pad_key, layout, inclusive=False,
-              dtype="float32", feature_shape_rule=_CEIL.format(input="padded input"), fixed_strides=True,
+              dtype="float32", feature_shape_rule=_CEIL_PADDED, fixed_strides=True,
               resize=None) -> None:
     repository, commit = where
     if pad_key is not None:

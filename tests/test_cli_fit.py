@@ -7,7 +7,6 @@ import pytest
 
 import anchorlib
 from anchorlib.cli import main
-from test_cli import test_bad_arguments_one_line_and_status_2 as check_one_line_error
 
 SAMPLE = Path(__file__).resolve().parents[1] / "book" / "data" / "sample"
 
@@ -49,5 +48,5 @@ def test_fit_with_evolution_and_given_image_size(capsys, tmp_path):
         (["fit", str(SAMPLE / "annotations.json"), "--threshold", "0.5"], "threshold must be >= 1"),
     ],
 )
-def test_fit_errors_are_one_line_with_status_2(argv, words):
-    check_one_line_error(argv, words)
+def test_fit_errors_are_one_line_with_status_2(argv, words, assert_usage_error):
+    assert_usage_error(argv, words)

@@ -300,7 +300,8 @@ def test_preset_properties(preset, image):
         # consecutive cells differ by exactly one stride (up to the rounding of the library's float
         # sum: 1 ulp of float64, or of float32 at coordinates below 2048 px, 2.4e-4)
         atol = 1e-9 if level.dtype == "float64" else 3e-4
-        np.testing.assert_allclose(grid[:, 1:] - grid[:, :-1], np.broadcast_to([sx, 0, sx, 0], grid[:, 1:].shape), atol=atol)
+        along_x = np.broadcast_to([sx, 0, sx, 0], grid[:, 1:].shape)
+        np.testing.assert_allclose(grid[:, 1:] - grid[:, :-1], along_x, atol=atol)
         np.testing.assert_allclose(grid[1:] - grid[:-1], np.broadcast_to([0, sy, 0, sy], grid[1:].shape), atol=atol)
         centre = (grid[0, 0, :, :2] + grid[0, 0, :, 2:]) / 2
         predicted = PREDICTED_CENTRE[preset](sx)
@@ -414,7 +415,8 @@ def test_inclusive_and_dtype_facts():
     assert [name for name, (inclusive, _) in facts.items() if inclusive] == ["py-faster-rcnn", "mmdet-legacy-retinanet"]
     assert [name for name, (_, dtype) in facts.items() if dtype == "float64"] == ["py-faster-rcnn", "keras-retinanet"]
     custom = AnchorConfig(sizes=[32], strides=[8])
-    assert (custom.name, custom.inclusive, custom.dtype, custom.source, custom.pad_divisor) == ("custom", False, "float64", None, 1)
+    facts = (custom.name, custom.inclusive, custom.dtype, custom.source, custom.pad_divisor)
+    assert facts == ("custom", False, "float64", None, 1)
     assert [c.fixed_strides for c in anchorlib.PRESETS.values()].count(False) == 2  # the torchvision presets
 
 
@@ -431,7 +433,8 @@ def test_configuration_is_a_frozen_comparable_value():
         a.parameters["sizes"] = (1,)
     with pytest.raises(ValueError):
         a.levels((16, 16))[0].anchors[0, 0] = 1.0  # read-only
-    assert repr(AnchorConfig.from_preset("detectron2-rpn", offset=0.5)) == "AnchorConfig.from_preset('detectron2-rpn', offset=0.5)"
+    moved = AnchorConfig.from_preset("detectron2-rpn", offset=0.5)
+    assert repr(moved) == "AnchorConfig.from_preset('detectron2-rpn', offset=0.5)"
     assert eval(repr(a), {"AnchorConfig": AnchorConfig}) == a
 
 
@@ -469,7 +472,8 @@ def test_keras_retinanet_resize_by_hand():
     keras = anchorlib.PRESETS["keras-retinanet"]
     assert keras.resize((375, 500)) == (800 / 375, (800, 1067))
     assert keras.resize((400, 1600)) == (1333 / 1600, (333, 1333))
-    assert AnchorConfig.from_preset("keras-retinanet", image_min_side=600, image_max_side=1000).resize((500, 500)) == (1.2, (600, 600))
+    py_faster_rcnn_like = AnchorConfig.from_preset("keras-retinanet", image_min_side=600, image_max_side=1000)
+    assert py_faster_rcnn_like.resize((500, 500)) == (1.2, (600, 600))
     with pytest.raises(ValueError, match="image_max_side must be positive"):
         AnchorConfig.from_preset("keras-retinanet", image_max_side=0)
     with pytest.raises(ValueError, match="custom has no modelled resize rule"):

@@ -26,8 +26,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-import yaml
-from test_notebooks import _toc_files
+
+from tools.toc import toc_pages, toc_parts
 
 ROOT = Path(__file__).resolve().parents[1]
 SITE = ROOT / "_build" / "html"
@@ -50,13 +50,11 @@ ALLOWED_CONSOLE_ERRORS = {
 }
 
 
-PAGES = _toc_files()  # every page, in reading order
+pytestmark = pytest.mark.slow  # needs the built site and a browser
+
+PAGES = toc_pages()  # every page, in reading order
 NOTEBOOK_PAGES = [entry for entry in PAGES if (ROOT / f"{entry}.ipynb").exists()]
-CHAPTERS = [  # the part captioned "Chapters"; appendices (explorer, ...) need no exercises
-    chapter["file"]
-    for part in yaml.safe_load((ROOT / "_toc.yml").read_text())["parts"] if part["caption"] == "Chapters"
-    for chapter in part["chapters"]
-]
+CHAPTERS = toc_parts()["Chapters"]  # appendices (explorer, ...) need no exercises
 
 
 def _unavailable(reason: str):

@@ -5,10 +5,10 @@
     python tools/notebooks.py to-py book/x.ipynb    # print a percent-format script (for editing)
     python tools/notebooks.py from-py x.py book/x.ipynb   # build a notebook from such a script
 
-``run`` executes with nbclient, in the notebook's own folder (as nbval, Jupyter Book and JupyterLab
-do), without timing metadata, so two runs give byte-identical files. ``check`` is what the test suite
-uses: nbval compares text outputs but ignores figures, and this compares everything, figures
-included, so the website never shows a stale picture.
+``run`` executes with nbclient, in the notebook's own folder (as Jupyter Book and JupyterLab do),
+without timing metadata, so two runs give byte-identical files. ``check`` compares everything a fresh
+run gives, figures included, with the stored outputs; the test suite makes the same comparison
+against the site build's own execution (:func:`stored_vs_built`), so no chapter runs twice.
 
 Percent format: a line ``# %%`` starts a code cell, ``# %% [markdown]`` a markdown cell whose lines
 start with ``# ``; ``# %% tags=["raises-exception"]`` sets cell tags.
@@ -84,18 +84,18 @@ def _summary(outputs: list) -> str:
     return " | ".join(parts) or "(none)"
 
 
-def stored_vs_fresh(path: Path) -> list[str]:
-    """Describe every code cell whose stored outputs differ from a fresh run (empty when fresh)."""
-    stored = normalise(nbformat.read(path, as_version=4))
-    fresh = execute(path)
+def _differences(stored: nbformat.NotebookNode, fresh: nbformat.NotebookNode, outputs=_comparable) -> list[str]:
+    """Describe every code cell whose outputs (as ``outputs`` renders them) differ between two runs."""
     problems = []
     code_stored = [c for c in stored.cells if c.cell_type == "code"]
     code_fresh = [c for c in fresh.cells if c.cell_type == "code"]
+    if [c.source for c in code_stored] != [c.source for c in code_fresh]:
+        return ["the code cells differ from the executed copy's (a stale build?)"]
     for index, (old, new) in enumerate(zip(code_stored, code_fresh)):
         if old.get("execution_count") != new.get("execution_count"):
             problems.append(f"code cell {index}: execution count {old.get('execution_count')} "
                             f"!= {new.get('execution_count')} (not run top to bottom)")
-        elif _comparable(old.outputs) != _comparable(new.outputs):
+        elif outputs(old.outputs) != outputs(new.outputs):
             kinds = sorted({key for out in new.outputs for key in out.get("data", {"text": 0})})
             first_line = old.source.splitlines()[0] if old.source else ""
             problems.append(
@@ -103,6 +103,61 @@ def stored_vs_fresh(path: Path) -> list[str]:
                 f"  stored: {_summary(old.outputs)}\n  fresh:  {_summary(new.outputs)}"
             )
     return problems
+
+
+def stored_vs_fresh(path: Path) -> list[str]:
+    """Describe every code cell whose stored outputs differ from a fresh run (empty when fresh)."""
+    return _differences(normalise(nbformat.read(path, as_version=4)), execute(path))
+
+
+def _merged_streams(outputs: list) -> str:
+    """Outputs with each stream's text merged into its first block, as nbval and myst-nb compare them.
+
+    myst-nb (``nb_merge_streams``) merges a cell's stdout (stderr) chunks into the first one, each
+    chunk right-stripped and ended by a newline, and leaves the merged block *and* the later chunks in
+    the executed copy it saves; nbval merges the same way. Applying that merge to the stored outputs
+    and keeping only the first block of each stream of the executed copy compares like nbval, with
+    figures and every other output compared exactly.
+    """
+    kept, first = [], {}
+    for out in outputs:
+        if out.output_type != "stream":
+            kept.append(out)
+        elif out.name in first:
+            text = out.text.rstrip()
+            first[out.name]["text"] += f"{text}\n" if text else ""
+        else:
+            merged = {"output_type": "stream", "name": out.name, "text": out.text.rstrip() + "\n"}
+            first[out.name] = merged
+            kept.append(merged)
+    return _comparable([nbformat.from_dict(out) for out in kept])
+
+
+def _first_stream_blocks(outputs: list) -> list:
+    """The executed copy's outputs without the stream chunks myst-nb already merged into the first."""
+    seen, kept = set(), []
+    for out in outputs:
+        if out.output_type == "stream":
+            if out.name in seen:
+                continue
+            seen.add(out.name)
+        kept.append(out)
+    return kept
+
+
+def stored_vs_built(path: Path, built: Path) -> list[str]:
+    """Describe every code cell whose stored outputs differ from the site build's execution of it.
+
+    ``built`` is the executed copy Jupyter Book writes (``_build/jupyter_execute/book/<name>.ipynb``)
+    when it runs the notebook for the website, so the test suite checks the stored outputs (figures
+    included) without executing the notebook a second time.
+    """
+    stored = normalise(nbformat.read(path, as_version=4))
+    executed = normalise(nbformat.read(built, as_version=4))
+    for cell in executed.cells:
+        if cell.cell_type == "code":
+            cell.outputs = _first_stream_blocks(cell.outputs)
+    return _differences(stored, executed, outputs=lambda outputs: _merged_streams(outputs))
 
 
 def to_py(nb: nbformat.NotebookNode) -> str:
