@@ -2,6 +2,8 @@
 
 Small pure functions over numpy arrays. Boxes are ``(N, 4)`` float arrays in ``xyxy`` format, in
 continuous pixel coordinates (pixel ``k`` spans ``[k, k + 1)``); aspect ratios are ``h / w``.
+An anchor configuration is one value, :class:`AnchorConfig` (a preset from :data:`PRESETS` or sizes
+and strides), which lays its anchors on an image of shape ``(height, width)``, level by level.
 Drawing lives in :mod:`anchorlib.plot` and the command line in :mod:`anchorlib.cli`; nothing in the
 core imports them.
 """

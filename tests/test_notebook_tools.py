@@ -36,6 +36,9 @@ def _figure(png):
 # build saves it after printing in two chunks.
 STORED = [_stream("a\nb\n"), _figure(PNG)]
 BUILT = [_stream("a\nb\n"), _stream("b\n"), _figure(PNG)]  # merged first block, leftover chunk "b\n"
+# print("a"); print("b") flushed between "a" and its newline: chunks "a" and "\nb\n", which myst-nb
+# merges into "a\n" + "\nb\n" (a blank line that was never printed).
+SPLIT = [_stream("a\n\nb\n"), _stream("\nb\n"), _figure(PNG)]
 
 
 @pytest.mark.parametrize(
@@ -45,6 +48,12 @@ BUILT = [_stream("a\nb\n"), _stream("b\n"), _figure(PNG)]  # merged first block,
         ("print(1)", [_stream("a\nc\n"), _figure(PNG)], BUILT, "stored outputs are stale (image/png, text"),
         ("print(1)", [_stream("a\nb\n"), _figure(PNG + "AA")], BUILT, "stored outputs are stale"),
         ("print(2)", STORED, BUILT, "stale build"),
+        ("print(1)", STORED, SPLIT, None),
+        ("print(1)", [_stream("a\n\nb\n"), _figure(PNG)], SPLIT, None),  # lost whitespace: not judged
+        ("print(1)", [_stream("a\nc\n"), _figure(PNG)], SPLIT, "stored outputs are stale"),
+        ("print(1)", [_stream("ab\n"), _figure(PNG)], SPLIT, "stored outputs are stale"),  # a newline lost
+        ("print(1)", [_figure(PNG), _stream("a\nb\n")], BUILT, None),  # streams are merged, as nbval does
+        ("print(1)", [_stream("a\nb\n")], BUILT, "stored outputs are stale"),  # the figure is missing
     ],
 )
 def test_stored_vs_built(tmp_path, stored_source, stored, built, problem):

@@ -84,8 +84,12 @@ def _summary(outputs: list) -> str:
     return " | ".join(parts) or "(none)"
 
 
-def _differences(stored: nbformat.NotebookNode, fresh: nbformat.NotebookNode, outputs=_comparable) -> list[str]:
-    """Describe every code cell whose outputs (as ``outputs`` renders them) differ between two runs."""
+def _same_outputs(stored: list, fresh: list) -> bool:
+    return _comparable(stored) == _comparable(fresh)
+
+
+def _differences(stored: nbformat.NotebookNode, fresh: nbformat.NotebookNode, same=_same_outputs) -> list[str]:
+    """Describe every code cell whose outputs differ (as ``same`` judges them) between two runs."""
     problems = []
     code_stored = [c for c in stored.cells if c.cell_type == "code"]
     code_fresh = [c for c in fresh.cells if c.cell_type == "code"]
@@ -95,7 +99,7 @@ def _differences(stored: nbformat.NotebookNode, fresh: nbformat.NotebookNode, ou
         if old.get("execution_count") != new.get("execution_count"):
             problems.append(f"code cell {index}: execution count {old.get('execution_count')} "
                             f"!= {new.get('execution_count')} (not run top to bottom)")
-        elif outputs(old.outputs) != outputs(new.outputs):
+        elif not same(old.outputs, new.outputs):
             kinds = sorted({key for out in new.outputs for key in out.get("data", {"text": 0})})
             first_line = old.source.splitlines()[0] if old.source else ""
             problems.append(
@@ -110,39 +114,43 @@ def stored_vs_fresh(path: Path) -> list[str]:
     return _differences(normalise(nbformat.read(path, as_version=4)), execute(path))
 
 
-def _merged_streams(outputs: list) -> str:
-    """Outputs with each stream's text merged into its first block, as nbval and myst-nb compare them.
-
-    myst-nb (``nb_merge_streams``) merges a cell's stdout (stderr) chunks into the first one, each
-    chunk right-stripped and ended by a newline, and leaves the merged block *and* the later chunks in
-    the executed copy it saves; nbval merges the same way. Applying that merge to the stored outputs
-    and keeping only the first block of each stream of the executed copy compares like nbval, with
-    figures and every other output compared exactly.
-    """
-    kept, first = [], {}
-    for out in outputs:
-        if out.output_type != "stream":
-            kept.append(out)
-        elif out.name in first:
-            text = out.text.rstrip()
-            first[out.name]["text"] += f"{text}\n" if text else ""
-        else:
-            merged = {"output_type": "stream", "name": out.name, "text": out.text.rstrip() + "\n"}
-            first[out.name] = merged
-            kept.append(merged)
-    return _comparable([nbformat.from_dict(out) for out in kept])
-
-
-def _first_stream_blocks(outputs: list) -> list:
-    """The executed copy's outputs without the stream chunks myst-nb already merged into the first."""
-    seen, kept = set(), []
+def _streams(outputs: list) -> dict[str, list[str]]:
+    texts: dict[str, list[str]] = {}
     for out in outputs:
         if out.output_type == "stream":
-            if out.name in seen:
-                continue
-            seen.add(out.name)
-        kept.append(out)
-    return kept
+            texts.setdefault(out.name, []).append(out.text)
+    return texts
+
+
+def _same_as_built(stored: list, built: list) -> bool:
+    """Stored outputs (one stream block per run of chunks, as nbclient coalesces them) against the
+    site build's executed copy of the same cell.
+
+    myst-nb (``nb_merge_streams``) merges a cell's stdout (stderr) chunks into its first block, each
+    chunk right-stripped and ended by a newline, and saves the merged block *and* the later chunks
+    unchanged. The later chunks and the stripped first chunk are therefore known exactly; only the
+    whitespace the first chunk ended with is lost. So a stream's stored text must be the first
+    chunk's text, then only whitespace, then the later chunks, character for character; every other
+    output (figures included) must be equal, in order.
+    """
+    if _comparable([o for o in stored if o.output_type != "stream"]) != _comparable(
+        [o for o in built if o.output_type != "stream"]
+    ):
+        return False
+    stored_text, built_chunks = _streams(stored), _streams(built)
+    if set(stored_text) != set(built_chunks):
+        return False
+    for name, (merged, *later) in built_chunks.items():
+        suffix = "".join(chunk.rstrip() + "\n" for chunk in later if chunk.rstrip())
+        if not merged.endswith("\n" + suffix):
+            return False  # not myst-nb's merge: compare nothing rather than something wrong
+        head, tail = merged[: len(merged) - len(suffix) - 1], "".join(later)
+        text = "".join(stored_text[name])
+        if not (text.startswith(head) and text.endswith(tail) and len(text) >= len(head) + len(tail)):
+            return False
+        if text[len(head) : len(text) - len(tail)].strip():
+            return False
+    return True
 
 
 def stored_vs_built(path: Path, built: Path) -> list[str]:
@@ -150,14 +158,11 @@ def stored_vs_built(path: Path, built: Path) -> list[str]:
 
     ``built`` is the executed copy Jupyter Book writes (``_build/jupyter_execute/book/<name>.ipynb``)
     when it runs the notebook for the website, so the test suite checks the stored outputs (figures
-    included) without executing the notebook a second time.
+    included) without executing the notebook a second time; see :func:`_same_as_built`.
     """
     stored = normalise(nbformat.read(path, as_version=4))
     executed = normalise(nbformat.read(built, as_version=4))
-    for cell in executed.cells:
-        if cell.cell_type == "code":
-            cell.outputs = _first_stream_blocks(cell.outputs)
-    return _differences(stored, executed, outputs=lambda outputs: _merged_streams(outputs))
+    return _differences(stored, executed, same=_same_as_built)
 
 
 def to_py(nb: nbformat.NotebookNode) -> str:
