@@ -15,10 +15,11 @@ ROOT = Path(__file__).resolve().parents[1]
 JUPYTER_BOOK = Path(sys.executable).with_name("jupyter-book")
 PARTS = toc_parts()
 
-# The six chapters planned in book/intro.md's map, by file name (issues 3-7 and the foundation).
+# The chapters planned in book/intro.md's map, by file name (issues 3-7 and the foundation; issue 16).
 PLANNED_CHAPTERS = [
     "refinement_cascade", "base_size_scale_ratio", "shifts_offsets",
     "padding_asymmetry", "small_objects", "anchors_from_data",
+    "yolo_anchors",
 ]
 # Terms the source notes use, with the Chinese the notes use for them.
 REQUIRED_TERMS = {
