@@ -17,7 +17,7 @@ those numbers mean. Two codings are in use:
   width or height, then by ``std = 0.2`` (``keras_retinanet/utils/anchors.py`` ``bbox_transform``,
   L312-349 @7ac91df).
 
-**Each library's own arithmetic.** By default :func:`encode` and :func:`decode` compute the formula
+**Each library's own arithmetic.** By default :func:`~anchorlib.encode` and :func:`~anchorlib.decode` compute the formula
 above in float64, with torchvision's order of operations. ``library=`` reproduces a library bit for
 bit, in its own precision and order of operations (IEEE ``+ - * /`` and ``sqrt`` round identically
 in numpy and torch, so the same order gives the same bits):
