@@ -38,6 +38,8 @@ STORED = [_stream("a\nb\n"), _figure(PNG)]
 BUILT = [_stream("a\nb\n"), _stream("b\n"), _figure(PNG)]  # merged first block, leftover chunk "b\n"
 # print("a"); print("b") flushed between "a" and its newline: chunks "a" and "\nb\n", which myst-nb
 # merges into "a\n" + "\nb\n" (a blank line that was never printed).
+GLUE = {"output_type": "display_data", "metadata": {"scrapbook": {"name": "count"}},
+        "data": {"application/papermill.record/text/plain": "42"}}  # glue("count", 42, display=False)
 SPLIT = [_stream("a\n\nb\n"), _stream("\nb\n"), _figure(PNG)]
 
 
@@ -54,6 +56,8 @@ SPLIT = [_stream("a\n\nb\n"), _stream("\nb\n"), _figure(PNG)]
         ("print(1)", [_stream("ab\n"), _figure(PNG)], SPLIT, "stored outputs are stale"),  # a newline lost
         ("print(1)", [_figure(PNG), _stream("a\nb\n")], BUILT, None),  # streams are merged, as nbval does
         ("print(1)", [_stream("a\nb\n")], BUILT, "stored outputs are stale"),  # the figure is missing
+        ("print(1)", STORED + [GLUE], BUILT, None),  # myst-nb keeps glue records out of its copy
+        ("print(1)", [_stream("a\nb\n"), GLUE], BUILT, "stored outputs are stale"),  # still no figure
     ],
 )
 def test_stored_vs_built(tmp_path, stored_source, stored, built, problem):

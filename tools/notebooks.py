@@ -122,6 +122,13 @@ def _streams(outputs: list) -> dict[str, list[str]]:
     return texts
 
 
+def _is_glue(output) -> bool:
+    """A value recorded by myst-nb's ``glue`` for the prose: myst-nb keeps it out of its executed copy
+    (the website's prose shows the build's own value, so it cannot be stale there)."""
+    data = output.get("data", {})
+    return bool(data) and all(key.startswith("application/papermill.record/") for key in data)
+
+
 def _same_as_built(stored: list, built: list) -> bool:
     """Stored outputs (one stream block per run of chunks, as nbclient coalesces them) against the
     site build's executed copy of the same cell.
@@ -131,9 +138,10 @@ def _same_as_built(stored: list, built: list) -> bool:
     unchanged. The later chunks and the stripped first chunk are therefore known exactly; only the
     whitespace the first chunk ended with is lost. So a stream's stored text must be the first
     chunk's text, then only whitespace, then the later chunks, character for character; every other
-    output (figures included) must be equal, in order.
+    output (figures included) must be equal, in order, except the stored ``glue`` records
+    (:func:`_is_glue`), which myst-nb leaves out of its copy.
     """
-    if _comparable([o for o in stored if o.output_type != "stream"]) != _comparable(
+    if _comparable([o for o in stored if o.output_type != "stream" and not _is_glue(o)]) != _comparable(
         [o for o in built if o.output_type != "stream"]
     ):
         return False
