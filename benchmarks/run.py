@@ -156,7 +156,8 @@ def cases(quick: bool) -> list[tuple[str, Callable[[], object], str, float | Non
     # The three configurations of the chapter on small objects.
     shapes = dict(ratios=[0.5, 1, 2], scales=list(anchorlib.octave_scales(3)), offset=0.5)
     configurations = {
-        "RetinaNet P3-P7": anchorlib.AnchorConfig(sizes=[32, 64, 128, 256, 512], strides=[8, 16, 32, 64, 128], **shapes),
+        "RetinaNet P3-P7": anchorlib.AnchorConfig(sizes=[32, 64, 128, 256, 512], strides=[8, 16, 32, 64, 128],
+                                                  **shapes),
         "halved scales": anchorlib.AnchorConfig(sizes=[16, 32, 64, 128, 256], strides=[8, 16, 32, 64, 128], **shapes),
         "P2-P6": anchorlib.AnchorConfig(sizes=[16, 32, 64, 128, 256], strides=[4, 8, 16, 32, 64], **shapes),
     }
