@@ -41,7 +41,7 @@ from .receptive import (
     trace,
     true_centers,
 )
-from .shapes import anchor_shapes, base_anchors, octave_scales
+from .shapes import RATIO_ORIENTATION, anchor_shapes, base_anchors, octave_scales
 from .yolo import YOLOV5_ANCHORS, YOLOV5_STRIDES, Yolov5Targets, yolov5_assign, yolov5_decode, yolov5_grid
 
 __version__ = "0.1.0"
@@ -85,6 +85,7 @@ __all__ = [
     "optimize_ratios_scales",
     "position_coverage",
     "PRESETS",
+    "RATIO_ORIENTATION",
     "RatioScaleFit",
     "shape_iou",
     "shift",
