@@ -179,7 +179,7 @@ def encode(
         ``(wx, wy, ww, wh)`` multiplying the four targets: ``(10, 10, 5, 5)`` is Faster R-CNN's
         second stage (py-faster-rcnn ``BBOX_NORMALIZE_STDS = (0.1, 0.1, 0.2, 0.2)``).
     library : str, optional
-        One of :data:`CODING_LIBRARIES`: compute exactly as that library does, in its precision
+        One of ``anchorlib.coding.CODING_LIBRARIES``: compute exactly as that library does, in its precision
         and order of operations (module docstring). ``None``: float64, torchvision's formula.
     means, stds : four floats, optional
         mmdetection's ``target_means`` / ``target_stds`` (``library="mmdet"`` or
@@ -259,7 +259,7 @@ def decode(
         or ``"mmdet-legacy"``, as mmdetection does. ``None`` applies none. py-faster-rcnn has no
         clamp (``library="py-faster-rcnn"`` ignores it).
     library : str, optional
-        One of :data:`CODING_LIBRARIES` (see :func:`encode`).
+        One of ``anchorlib.coding.CODING_LIBRARIES`` (see :func:`encode`).
     means, stds : four floats, optional
         mmdetection only: ``delta = raw * stds + means`` before decoding.
     max_shape : (int, int), optional

@@ -29,7 +29,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ._checks import positive_int, positive_scalar, positive_vector, real_scalar, shape_pair
-from .grid import shift
+from .grid import _place_levels, shift
 from .shapes import base_anchors, octave_scales
 
 __all__ = [
@@ -897,14 +897,18 @@ class AnchorConfig:
     def anchors(
         self, image_shape: Sequence[int], *, feature_shapes: Sequence[Sequence[int]] | None = None
     ) -> np.ndarray:
-        """Every anchor on an image: the :meth:`levels`' anchors, concatenated in pyramid order.
+        """Every anchor on an image: the :meth:`levels`' anchors one after the other, float64 ``xyxy``.
 
         Examples
         --------
         >>> AnchorConfig(sizes=[12], strides=[8], ratios=[1], scales=[1]).anchors((16, 16)).tolist()
         [[-2.0, -2.0, 10.0, 10.0], [6.0, -2.0, 18.0, 10.0], [-2.0, 6.0, 10.0, 18.0], [6.0, 6.0, 18.0, 18.0]]
         """
-        return np.concatenate([level.anchors for level in self.levels(image_shape, feature_shapes=feature_shapes)])
+        levels = self.levels(image_shape, feature_shapes=feature_shapes)
+        count = sum(lv.feature_shape[0] * lv.feature_shape[1] * len(lv.cell_anchors) for lv in levels)
+        # Each level written once straight into its slice (no per-level arrays, no concatenation).
+        placed = [(lv.cell_anchors, lv.feature_shape, lv.stride, lv.offset) for lv in levels]
+        return _place_levels(np.empty((count, 4)), placed, levels[0].dtype)
 
     def count(self, image_shape: Sequence[int], *, feature_shapes: Sequence[Sequence[int]] | None = None) -> int:
         """Number of anchors on an image: ``sum over levels of h * w * A`` (none are generated).
