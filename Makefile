@@ -37,7 +37,7 @@ browser:
 
 ## test: build the website (which executes every chapter once), lint, then run every test: unit,
 ## property, doctest, stored outputs against the build's execution, and the browser test
-test: html browser
+test: html browser lint
 	$(PY) -m pytest -n $(JOBS) --dist loadscope
 
 ## unit: the quick loop (under a minute on two cores): library tests and doctests, no notebooks, no browser

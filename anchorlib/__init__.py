@@ -15,8 +15,7 @@ from .coverage import (
     position_coverage,
     worst_case_iou,
 )
-from .datasets import ANNOTATION_FORMATS, Annotations, letterbox_wh, load_boxes, synthetic_boxes
-from .datasets import keep_ratio_wh
+from .datasets import ANNOTATION_FORMATS, Annotations, keep_ratio_wh, letterbox_wh, load_boxes, synthetic_boxes
 from .design import (
     RatioScaleFit,
     anchor_fit,
@@ -25,8 +24,8 @@ from .design import (
     mean_best_iou,
     optimize_ratios_scales,
     shape_iou,
+    yolov5_box_filter,
 )
-from .design import yolov5_box_filter
 from .grid import cell_centers, centered_grid_start, shift
 from .matching import ASSIGNMENT_RULES, assign, atss_assign
 from .presets import PRESETS, AnchorConfig, AnchorLevel

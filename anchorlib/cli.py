@@ -101,7 +101,8 @@ def _named_anchors(value: np.ndarray | str) -> tuple[str, np.ndarray]:
     if isinstance(value, np.ndarray):
         return "given anchors", value
     if value == "yolov5":
-        return "YOLOv5 default anchors (models/yolov5s.yaml, 640-pixel input)", YOLOV5_ANCHORS.reshape(-1, 2).astype(np.float64)
+        anchors = YOLOV5_ANCHORS.reshape(-1, 2).astype(np.float64)
+        return "YOLOv5 default anchors (models/yolov5s.yaml, 640-pixel input)", anchors
     levels = PRESETS[value].levels((800, 800))  # cell anchor shapes do not depend on the image size
     corners = np.concatenate([level.cell_anchors for level in levels]).astype(np.float64)
     shapes = np.unique(np.round(corners[:, 2:] - corners[:, :2], 6), axis=0)

@@ -27,7 +27,6 @@ import argparse
 import json
 import os
 import platform
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -37,12 +36,12 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable
 
+import floors
 import numpy as np
+from common import IMAGE, anchorlib_anchors, interleaved, median_seconds, random_boxes
 
 import anchorlib
-import floors
 from anchorlib.boxes import _BLOCK_ROWS, _AnchorIndex, _candidate_blocks
-from common import IMAGE, anchorlib_anchors, interleaved, median_seconds, random_boxes
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = Path(__file__).with_name("results.json")

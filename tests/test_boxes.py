@@ -5,8 +5,8 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import anchorlib
-from strategies import xyxy_boxes
 
+from strategies import xyxy_boxes
 
 # --- values derived by hand -------------------------------------------------------------------
 

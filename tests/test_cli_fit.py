@@ -122,7 +122,8 @@ def test_emit_ratios_and_scales(capsys, target):
     report = json.loads(capsys.readouterr().out)
     ratios, scales = report["fitted"]["ratios"], report["fitted"]["scales"]
     snippet = report["emit"]["snippet"]
-    shown = [float(v) for v in re.findall(r"\d+\.?\d*", snippet.split("ratios" if target != "detectron2" else "ASPECT_RATIOS")[-1])[:3]]
+    after = snippet.split("ratios" if target != "detectron2" else "ASPECT_RATIOS")[-1]
+    shown = [float(v) for v in re.findall(r"\d+\.?\d*", after)[:3]]
     if target == "torchvision":
         shown = [float(v) for v in re.findall(r"aspect_ratios=\(\((.*?)\)", snippet)[0].split(",")]
     np.testing.assert_allclose(shown, ratios, rtol=1e-3)

@@ -5,6 +5,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 import anchorlib
+
 from strategies import positive, ratio
 
 

@@ -10,6 +10,7 @@ from hypothesis import given, strategies as st
 
 import anchorlib
 from anchorlib.matching import ASSIGNMENT_RULES
+
 from strategies import xyxy_boxes
 
 RULES = tuple(ASSIGNMENT_RULES)

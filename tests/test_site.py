@@ -341,7 +341,8 @@ def test_pages_fit_a_phone(phone, site_url, entry):
             sidebar: getComputedStyle(document.querySelector('.bd-sidebar-primary')).visibility,
             widest: Array.from(document.querySelectorAll('article *'))
                 .filter(el => el.getBoundingClientRect().right > window.innerWidth + 1
-                              && !el.closest('[style*="overflow"], pre, div.math, table, figure, .cell_output, mjx-container'))
+                              && !el.closest('[style*="overflow"], pre, div.math, table, figure, '
+                                             + '.cell_output, mjx-container'))
                 .slice(0, 3).map(el => el.tagName + '.' + el.className + ': ' + (el.innerText || '').slice(0, 50)),
         })"""
     )

@@ -219,7 +219,8 @@ def _atss(library, record, a):
     n = len(anchors)
     same = []
     for i in range(len(go) - 1):
-        labels, matched = anchorlib.atss_assign(anchors, gts[go[i]:go[i + 1]], record["anchors_per_level"], k=record["k"])
+        labels, matched = anchorlib.atss_assign(anchors, gts[go[i]:go[i + 1]], record["anchors_per_level"],
+                                                k=record["k"])
         same.append(np.array_equal(labels, a["labels"][i * n:(i + 1) * n])
                     and np.array_equal(matched, a["matched"][i * n:(i + 1) * n]))
     return np.array(same), 0.0
