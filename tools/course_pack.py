@@ -20,6 +20,7 @@ page of the website linking to the pack, and to the repository once ``repository
 
 from __future__ import annotations
 
+import copy
 import html
 import json
 import re
@@ -39,7 +40,7 @@ ZIP_NAME = "anchors-course-pack.zip"
 # What the chapters import (and their server): pinned to the versions in the repository's requirements.txt.
 PACK_PACKAGES = ("numpy", "scipy", "matplotlib", "pillow", "tqdm", "ipywidgets", "ipykernel", "jupyterlab",
                  "jupyterlab-myst")
-SOLUTION_NOTE = "*The solution is in the book's website, under this exercise.*"
+SOLUTION_NOTE = "*The solution is on the book website, under this exercise.*"
 _ZIP_TIME = (2026, 1, 1, 0, 0, 0)  # fixed, so two builds of the same sources give the same zip
 
 _START = re.compile(r"^:::\{solution-start\}")
@@ -64,6 +65,7 @@ def strip_solutions(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     pointer to the website takes its place. Cells left empty are dropped.
     """
     out = nbformat.v4.new_notebook(metadata=nb.metadata)
+    out.nbformat, out.nbformat_minor = nb.nbformat, nb.nbformat_minor
     inside = False
     for cell in nb.cells:
         if cell.cell_type != "markdown":
@@ -91,8 +93,8 @@ def strip_solutions(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
             k += 1
         source = "\n".join(kept).strip("\n")
         if source:
-            cell.source = source
-            out.cells.append(cell)
+            out.cells.append(copy.deepcopy(cell))  # the caller's notebook stays as it was
+            out.cells[-1].source = source
     if inside:
         raise ValueError("a solution-start has no solution-end")
     return out
