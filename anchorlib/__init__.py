@@ -27,7 +27,7 @@ from .design import (
     optimize_ratios_scales,
     shape_iou,
 )
-from .design import YOLOV5_ANCHORS, yolov5_box_filter
+from .design import yolov5_box_filter
 from .grid import cell_centers, centered_grid_start, shift
 from .matching import ASSIGNMENT_RULES, assign, atss_assign
 from .presets import (
@@ -112,6 +112,5 @@ __all__ = [
     "trace",
     "true_centers",
     "worst_case_iou",
-    "YOLOV5_ANCHORS",
     "yolov5_box_filter",
 ]

@@ -58,6 +58,7 @@ def test_strip_solutions_removes_markdown_and_code_between_the_markers():
         strip_solutions(nb)
 
 
+@pytest.mark.slow  # builds the wheel when `make html` has not
 def test_pack_holds_wheel_requirements_readme_and_solution_free_chapters(pack_zip):
     members = _members(pack_zip)
     wheels = [name for name in members if name.endswith(".whl")]
@@ -93,6 +94,7 @@ def test_note_links_the_pack_and_the_repository_once_set():
     assert 'Source: <a href="https://example.org/anchors">' in render("https://example.org/anchors")
 
 
+@pytest.mark.slow
 def test_every_page_of_the_built_site_links_the_pack():
     if not (SITE / FOLDER / ZIP_NAME).exists():
         pytest.skip("no built site with a course pack in _build/html (run `make html`)")
@@ -106,6 +108,7 @@ def test_every_page_of_the_built_site_links_the_pack():
         assert (page.parent / links[0]).resolve() == (SITE / FOLDER / ZIP_NAME).resolve(), page.name
 
 
+@pytest.mark.slow  # builds the wheel when `make html` has not
 def test_packed_notebooks_are_valid_json_notebooks(pack_zip):
     for name, data in _members(pack_zip).items():
         if name.endswith(".ipynb"):

@@ -31,6 +31,8 @@ from test_site import CHROMIUM, CHROMIUM_FLAGS, _unavailable
 
 from tools.course_pack import SOLUTION_NOTE
 
+pytestmark = pytest.mark.slow  # a JupyterLab server and a browser: `make test`, not `make unit`
+
 ROOT = Path(__file__).resolve().parents[1]
 SHOTS = ROOT / "_build" / "screenshots"
 CHAPTER = "small_objects.ipynb"  # admonitions, four exercises, figures
