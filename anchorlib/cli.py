@@ -302,6 +302,10 @@ def _save_plot(path: str, wh: np.ndarray, anchors: dict[str, np.ndarray], title:
 
     ax = plot.new_axes(6.0, 6.0, image_coords=False)
     plot.wh_scatter(ax, wh, anchors=anchors)
+    every = np.concatenate([wh, *anchors.values()])  # the axes fit the boxes: widen them to every anchor
+    low, high = min(ax.get_xlim()[0], every.min() / 1.5), max(ax.get_xlim()[1], every.max() * 1.5)
+    ax.set_xlim(low, high)
+    ax.set_ylim(low, high)
     ax.set_title(title, fontsize=9)
     try:
         ax.figure.savefig(path, dpi=120, bbox_inches="tight")
