@@ -20,6 +20,7 @@ def _mini_book(tmp_path: Path, code: str) -> Path:
     shutil.copy(ROOT / "references.bib", tmp_path / "references.bib")
     (tmp_path / "tools").mkdir()
     shutil.copy(ROOT / "tools" / "launch_guard.py", tmp_path / "tools" / "launch_guard.py")  # local extension
+    shutil.copy(ROOT / "tools" / "course_pack.py", tmp_path / "tools" / "course_pack.py")  # local extension
     (tmp_path / "book").mkdir()
     (tmp_path / "book" / "intro.md").write_text("# Intro\n\nA page.\n")
     nb = nbformat.v4.new_notebook()

@@ -214,9 +214,13 @@ def _note(app, pagename: str, templatename: str, context: dict, doctree) -> None
 
 
 def _build_finished(app, exception) -> None:
-    if exception is None and app.builder.format == "html":
-        archive = build_pack(Path(app.outdir), Path(app.srcdir))
-        print(f"course pack: {archive}")
+    source = Path(app.srcdir)
+    if exception is not None or app.builder.format != "html":
+        return
+    if not (source / "pyproject.toml").exists() or not (source / "anchorlib").is_dir():
+        print("course pack: not built (no anchorlib package beside this book)")  # e.g. the tests' mini books
+        return
+    print(f"course pack: {build_pack(Path(app.outdir), source)}")
 
 
 def setup(app) -> dict:
