@@ -278,6 +278,7 @@ def test_voc_csv_layout_reads_like_the_xml_it_was_made_from(tmp_path):
     assert data.classes == ("raccoon", "dog") and data.num_images == 2 and data.fmt == "csv"
     xml = anchorlib.load_boxes(tmp_path / "a.xml")
     assert xml.boxes.tolist() == data.boxes[:1].tolist()
+    assert "VOC boxes are xmax - xmin + 1 pixels wide" in xml.summary().splitlines()[1]
 
 
 def test_voc_csv_layout_with_a_byte_order_mark_and_bad_rows(tmp_path):
