@@ -17,7 +17,6 @@ import numpy as np
 
 from .datasets import ANNOTATION_FORMATS, Annotations, keep_ratio_wh, letterbox_wh, load_boxes
 from .design import (
-    YOLOV5_ANCHORS,
     anchor_fit,
     evolve_anchors,
     kmeans_anchors,
@@ -27,6 +26,7 @@ from .design import (
 )
 from .presets import PRESETS, AnchorLevel, anchor_levels, anchors_for_image
 from .shapes import anchor_shapes
+from .yolo import YOLOV5_ANCHORS
 
 __all__ = ["main", "build_parser"]
 
@@ -101,7 +101,7 @@ def _named_anchors(value: np.ndarray | str) -> tuple[str, np.ndarray]:
     if isinstance(value, np.ndarray):
         return "given anchors", value
     if value == "yolov5":
-        return "YOLOv5 default anchors (models/yolov5s.yaml, 640-pixel input)", np.array(YOLOV5_ANCHORS)
+        return "YOLOv5 default anchors (models/yolov5s.yaml, 640-pixel input)", YOLOV5_ANCHORS.reshape(-1, 2).astype(np.float64)
     levels = anchor_levels((800, 800), value)  # cell anchor shapes do not depend on the image size
     corners = np.concatenate([level.cell_anchors for level in levels]).astype(np.float64)
     shapes = np.unique(np.round(corners[:, 2:] - corners[:, :2], 6), axis=0)

@@ -30,7 +30,6 @@ from .shapes import anchor_shapes, octave_scales
 
 __all__ = [
     "RatioScaleFit",
-    "YOLOV5_ANCHORS",
     "anchor_fit",
     "evolve_anchors",
     "kmeans_anchors",
@@ -40,13 +39,6 @@ __all__ = [
     "yolov5_box_filter",
 ]
 
-#: YOLOv5's default anchors ``(w, h)`` in pixels of its 640-pixel input, P3/8, P4/16 and P5/32
-#: three each (ultralytics/yolov5 ``models/yolov5s.yaml``, read from the file, commit 5081342).
-YOLOV5_ANCHORS = np.array(
-    [[10, 13], [16, 30], [33, 23], [30, 61], [62, 45], [59, 119], [116, 90], [156, 198], [373, 326]],
-    dtype=np.float64,
-)
-YOLOV5_ANCHORS.setflags(write=False)
 
 _OBJECTIVES = ("focal", "avg", "ce")
 

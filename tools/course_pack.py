@@ -38,8 +38,11 @@ ROOT = Path(__file__).resolve().parents[1]
 FOLDER = "course-pack"
 ZIP_NAME = "anchors-course-pack.zip"
 # What the chapters import (and their server): pinned to the versions in the repository's requirements.txt.
-PACK_PACKAGES = ("numpy", "scipy", "matplotlib", "pillow", "tqdm", "ipywidgets", "ipykernel", "jupyterlab",
-                 "jupyterlab-myst")
+# myst-nb for `glue`, with which the chapters hand numbers to the website's prose.
+PACK_PACKAGES = ("numpy", "scipy", "matplotlib", "pillow", "tqdm", "ipywidgets", "ipykernel", "myst-nb",
+                 "jupyterlab", "jupyterlab-myst")
+# Appendices that read the repository itself (benchmark results, conformance goldens): not in the pack.
+REPOSITORY_ONLY = ("performance", "conformance")
 SOLUTION_NOTE = "*The solution is on the book website, under this exercise.*"
 _ZIP_TIME = (2026, 1, 1, 0, 0, 0)  # fixed, so two builds of the same sources give the same zip
 
@@ -48,12 +51,12 @@ _END = re.compile(r"^:::\{solution-end\}")
 
 
 def pack_chapters(root: Path = ROOT) -> list[Path]:
-    """The notebooks a student runs: the "Chapters" part of ``_toc.yml`` and the explorer (not the
-    Performance appendix, which reads the repository's benchmark results)."""
+    """The notebooks a student runs: every notebook of ``_toc.yml`` but those of
+    :data:`REPOSITORY_ONLY`, which read files of the repository outside ``book/``."""
     toc = yaml.safe_load((root / "_toc.yml").read_text())
     entries = [chapter["file"] for part in toc["parts"] for chapter in part["chapters"]]
     notebooks = [root / f"{entry}.ipynb" for entry in entries]
-    return [path for path in notebooks if path.exists() and path.stem != "performance"]
+    return [path for path in notebooks if path.exists() and path.stem not in REPOSITORY_ONLY]
 
 
 def strip_solutions(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
