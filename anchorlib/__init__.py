@@ -6,12 +6,11 @@ Drawing lives in :mod:`anchorlib.plot` and the command line in :mod:`anchorlib.c
 core imports them.
 """
 
-from .boxes import BOX_FORMATS, box_area, box_convert, box_iou
+from .boxes import BOX_FORMATS, best_iou, box_area, box_convert, box_iou
 from .coding import DEFAULT_SCALE_CLAMP, decode, decode_corners, encode, encode_corners
 from .coverage import (
     anchor_count,
     anchor_memory,
-    best_iou,
     covered_sizes,
     position_coverage,
     worst_case_iou,
