@@ -113,6 +113,7 @@ __all__ = [
     "trace",
     "true_centers",
     "worst_case_iou",
+    "YOLOV5_ANCHORS",
     "yolov5_box_filter",
     "YOLOV5_STRIDES",
     "Yolov5Targets",
