@@ -147,17 +147,40 @@ def _place_levels(out: np.ndarray, levels: Sequence[tuple], precision: str) -> n
     ``(i, j)`` of a level gets ``cell_anchors + (xs[j], ys[i], xs[j], ys[i])`` with
     ``xs = (arange(width) + offset_x) * stride_x`` (float64), each sum rounded once to
     ``precision``, as :func:`shift` documents.
-
-    One pass over ``out``: each ``(x, y)`` pair of coordinates is viewed as one complex number, so
-    a level is a single broadcast addition ``(-0 + ys[i] j) + ((xs[j] + x) + y j)`` whose inner loop
-    runs along a whole row of cells. Complex addition adds real and imaginary parts separately and
-    adding -0.0 changes no number (not even the sign of a zero, which adding +0.0 would), so every
-    coordinate is the one rounding of ``xs[j] + x`` or ``ys[i] + y`` in ``precision``: bit for bit
-    the sums of a plain broadcast ``anchors + shifts``
-    (``tests/test_grid.py`` compares them on many shapes).
     """
+    return _write_levels(out, [_level_terms(*level, precision) for level in levels], precision)
+
+
+def _level_terms(cell: np.ndarray, feature_shape, stride, offset, precision: str) -> tuple[np.ndarray, np.ndarray]:
+    """The two small terms whose broadcast sum is a level's anchors: ``(lines, row)``, read-only.
+
+    Each ``(x, y)`` pair of coordinates is one complex number ``x + yj``: ``row[j, a, k]`` is
+    ``(xs[j] + x) + y j`` for corner ``k`` of cell anchor ``a`` (the cells of one row), and
+    ``lines[i]`` is ``-0 + ys[i] j``, so that ``lines[i] + row`` is row ``i`` of the level. Complex
+    addition adds real and imaginary parts separately, and adding -0.0 changes no number (not even
+    the sign of a zero, which adding +0.0 would): every coordinate is the one rounding of
+    ``xs[j] + x`` or ``ys[i] + y`` in ``precision``, bit for bit the sums of a plain broadcast
+    ``anchors + shifts`` (``tests/test_grid.py`` compares them on many shapes).
+    """
+    (height, width), (stride_y, stride_x), (offset_y, offset_x) = feature_shape, stride, offset
     real = np.dtype(precision)
     pair = np.result_type(real, np.complex64)  # complex64 for float32, complex128 for float64
+    xs = np.arange(width, dtype=np.float64)
+    xs += offset_x
+    xs *= stride_x
+    corners = np.ascontiguousarray(cell, real).view(pair)  # (A, 2): x1 + y1 j, x2 + y2 j
+    columns = np.full(width, _ZERO, pair)
+    columns.real = xs
+    row = np.add(columns[:, None, None], corners[None]).reshape(1, -1)  # (W, A, 2) flat: xs[j] + x, y
+    lines = np.full((height, 1), _ZERO, pair)
+    lines.imag[:, 0] = (np.arange(height) + offset_y) * stride_y
+    row.flags.writeable = lines.flags.writeable = False
+    return lines, row
+
+
+def _write_levels(out: np.ndarray, terms: Sequence[tuple[np.ndarray, np.ndarray]], precision: str) -> np.ndarray:
+    """``out`` filled level after level with ``lines + row`` (:func:`_level_terms`): one pass."""
+    pair = np.result_type(np.dtype(precision), np.complex64)
     pairs = out.reshape(-1).view(np.result_type(out.dtype, np.complex64))
     start = 0
     # numpy 2.4 copies rows shorter than a third of its iteration buffer through that buffer,
@@ -165,18 +188,9 @@ def _place_levels(out: np.ndarray, levels: Sequence[tuple], precision: str) -> n
     # 2.4.6); a small buffer turns that off. The setting is numpy's per-context state, restored.
     previous = np.setbufsize(_BUFFER)
     try:
-        for cell, (height, width), (stride_y, stride_x), (offset_y, offset_x) in levels:
-            xs = np.arange(width, dtype=np.float64)
-            xs += offset_x
-            xs *= stride_x
-            corners = np.ascontiguousarray(cell, real).view(pair)  # (A, 2): x1 + y1 j, x2 + y2 j
-            columns = np.full(width, _ZERO, pair)
-            columns.real = xs
-            row = np.add(columns[:, None, None], corners[None])  # (W, A, 2): xs[j] + x, y
-            lines = np.full(height, _ZERO, pair)
-            lines.imag = (np.arange(height) + offset_y) * stride_y
-            stop = start + row.size * height
-            np.add(lines[:, None], row.reshape(1, -1), out=pairs[start:stop].reshape(height, -1), dtype=pair)
+        for lines, row in terms:
+            stop = start + lines.size * row.size
+            np.add(lines, row, out=pairs[start:stop].reshape(lines.size, -1), dtype=pair)
             start = stop
     finally:
         np.setbufsize(previous)

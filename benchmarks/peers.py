@@ -34,6 +34,7 @@ import subprocess
 import sys
 import sysconfig
 import tempfile
+import time
 import types
 from pathlib import Path
 from typing import Callable
@@ -436,7 +437,8 @@ def main(argv: list[str]) -> int:
 
     torch_threads.default = torch.get_num_threads()
     rows = anchor_cases(torch, args.quick) + [yolov5_case(torch, args.quick)] + iou_cases(torch, args.quick)
-    report = {"versions": versions(torch), "load_average": list(os.getloadavg()), "rows": rows}
+    report = {"measured_at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "versions": versions(torch),
+              "load_average": list(os.getloadavg()), "rows": rows}
     args.out.write_text(json.dumps(report, indent=1) + "\n")
     return 0
 

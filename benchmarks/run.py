@@ -223,12 +223,12 @@ def book_seconds() -> dict[str, float]:
     return times
 
 
-def suite_seconds() -> float:
-    """Wall time of the test suite as `make test` runs it (after the site build)."""
+def suite_seconds() -> tuple[float, bool]:
+    """Wall time of the test suite as `make test` runs it (after the site build), and whether it passed."""
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "pytest", "-q", "-n", "2", "--dist", "loadscope"],
-                   cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
-    return time.perf_counter() - start
+    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-n", "2", "--dist", "loadscope"],
+                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - start, result.returncode == 0
 
 
 def machine() -> dict:
@@ -270,6 +270,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--no-book", action="store_true", help="skip timing the notebooks")
     parser.add_argument("--suite", action="store_true", help="also time the test suite (about a minute)")
     parser.add_argument("--peers", action="store_true", help="also time the peer libraries (a few minutes)")
+    parser.add_argument("--peers-from", type=Path, help="store this earlier peers.py table instead of timing them")
     parser.add_argument("--out", type=Path, default=RESULTS, help="where to write the JSON results")
     args = parser.parse_args(argv)
     repeats = 3 if args.quick else 11
@@ -277,20 +278,25 @@ def main(argv: list[str]) -> int:
     results = cases(args.quick, repeats)
     print(table(results))
     report: dict = {"machine": machine(), "quick": args.quick, "load_average": load,
+                    "measured_at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
                     "results": [asdict(r) for r in results], "scaling": scaling(args.quick)}
     for name, rows in report["scaling"].items():
         print(f"\nscaling with {name}:")
         for row in rows:
             print("  " + ", ".join(f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}" for k, v in row.items()))
-    if args.peers:
+    if args.peers_from:
+        measured = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(args.peers_from.stat().st_mtime))
+        report["peers"] = {"measured_at": measured, **json.loads(args.peers_from.read_text())}
+    elif args.peers:
         print("\npeers:", flush=True)
         report["peers"] = peers(args.quick)
     if not args.no_book:
         report["book_seconds"] = book_seconds()
         print(f"\nnotebooks: {sum(report['book_seconds'].values()):.1f} s in all (target < 60 s)")
     if args.suite:
-        report["suite_seconds"] = suite_seconds()
-        print(f"test suite: {report['suite_seconds']:.1f} s (target < 300 s with the build)")
+        report["suite_seconds"], report["suite_passed"] = suite_seconds()
+        print(f"test suite: {report['suite_seconds']:.1f} s (target < 300 s with the build), "
+              f"{'passed' if report['suite_passed'] else 'FAILED (run it alone to see why)'}")
     load["end"] = list(os.getloadavg())
     args.out.write_text(json.dumps(report, indent=1) + "\n")
     print(f"\nload average (1, 5, 15 min) at start {load['start']}, at end {load['end']}; written to {args.out}")
