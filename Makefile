@@ -57,9 +57,10 @@ bench: $(STAMP)
 serve: $(STAMP)
 	$(PY) -m http.server 8000 --bind 127.0.0.1 --directory _build/html
 
-## lab: open the chapters in JupyterLab
+## lab: open the chapters in JupyterLab (as root too: --allow-root when uid is 0)
+LAB_ROOT := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 lab: $(STAMP)
-	$(VENV)/bin/jupyter lab book/
+	$(VENV)/bin/jupyter lab $(LAB_ROOT) book/
 
 ## notebooks: re-execute every chapter in place, top to bottom in a fresh kernel (after editing one)
 notebooks: $(STAMP)

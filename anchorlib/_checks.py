@@ -16,7 +16,7 @@ __all__: list[str] = []  # private module
 
 
 def _short(value: Any) -> str:
-    text = repr(value)
+    text = " ".join(repr(value).split())  # one line: an array's repr spans several
     return text if len(text) <= 80 else text[:77] + "..."
 
 

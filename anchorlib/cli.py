@@ -284,6 +284,9 @@ def _fit_report(args: argparse.Namespace) -> tuple[dict, list[str], dict[str, np
         if args.ratios_scales:
             if args.emit not in _EMITTERS_RATIOS:
                 raise ValueError(f"--emit {args.emit} takes k-means anchors: drop --ratios-scales")
+            if len(args.strides) != len(args.sizes):
+                raise ValueError(f"--strides needs one stride per --sizes level ({len(args.sizes)}), "
+                                 f"got {len(args.strides)}")
             snippet = _emit_ratios(args.emit, fit, np.array(args.sizes), np.array(args.strides), units)
         else:
             if args.emit not in _EMITTERS_KMEANS:
@@ -300,6 +303,10 @@ def _save_plot(path: str, wh: np.ndarray, anchors: dict[str, np.ndarray], title:
 
     ax = plot.new_axes(6.0, 6.0, image_coords=False)
     plot.wh_scatter(ax, wh, anchors=anchors)
+    every = np.concatenate([wh, *anchors.values()])  # the axes fit the boxes: widen them to every anchor
+    low, high = min(ax.get_xlim()[0], every.min() / 1.5), max(ax.get_xlim()[1], every.max() * 1.5)
+    ax.set_xlim(low, high)
+    ax.set_ylim(low, high)
     ax.set_title(title, fontsize=9)
     try:
         ax.figure.savefig(path, dpi=120, bbox_inches="tight")
@@ -373,7 +380,7 @@ def _add_fit_parsers(sub) -> None:
     fit = sub.add_parser("fit", help="anchors fitted to an annotated dataset, beside a baseline")
     _add_dataset_arguments(fit)
     fit.add_argument("--k", type=int, default=9, help="number of anchors (default 9)")
-    fit.add_argument("--restarts", type=int, default=10, help="k-means runs, best kept (default 10)")
+    fit.add_argument("--restarts", type=_positive_count, default=10, help="k-means runs, best kept (default 10)")
     fit.add_argument("--generations", type=int, default=0, help="YOLOv5-style evolution after k-means (default 0)")
     fit.add_argument("--against", type=_anchor_list, default="yolov5",
                      help="baseline: yolov5 (default), a preset, or 'w,h;w,h;...' in input pixels")
@@ -388,7 +395,7 @@ def _add_fit_parsers(sub) -> None:
     fit.add_argument("--objective", choices=("focal", "avg", "ce"), default="focal")
     fit.add_argument("--maxiter", type=int, default=100, help="with --ratios-scales: generations (default 100)")
     fit.add_argument("--emit", choices=_EMIT, default=None, help="print a paste-ready snippet for this library")
-    fit.add_argument("--levels", type=int, default=3, help="pyramid levels for --emit yolov5/mmdet (default 3)")
+    fit.add_argument("--levels", type=_positive_count, default=3, help="pyramid levels for --emit yolov5/mmdet (default 3)")
     fit.add_argument("--plot", default=None, metavar="FILE", help="save box shapes and anchors (PNG, SVG, PDF)")
     fit.add_argument("--seed", type=int, default=0)
     fit.add_argument("--progress", action="store_true", help="show progress bars on stderr")

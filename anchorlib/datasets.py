@@ -122,6 +122,9 @@ class Annotations:
             f"{self.source}: {len(self.boxes)} boxes in {self.num_images} images, "
             f"{len(set(self.classes))} classes ({self.fmt})"
         ]
+        if self.fmt == "voc":
+            lines.append("VOC boxes are xmax - xmin + 1 pixels wide (the VOC devkit's rule; "
+                         "YOLOv5's VOC converter takes xmax - xmin)")
         outside = _outside(self.boxes, self.image_wh)
         if outside:
             lines.append(f"{outside} boxes extend beyond their image (kept)")

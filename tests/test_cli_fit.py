@@ -201,6 +201,11 @@ BAD_FIT_INPUTS = [
     (["fit", "{images_elsewhere}", "--plot", "/no/such/folder/x.png", "--k", "1"], "--plot /no/such/folder/x.png"),
     (["fit", "{images_elsewhere}", "--long-side", "-1"], "expected a positive number, got '-1'"),
     (["fit", "{images_elsewhere}", "--long-side", "9", "--short-side", "9", "--image", "99x99"], "exclude each other"),
+    (["fit", "{images_elsewhere}", "--image", "99x99", "--long-side", "64", "--k", "1", "--levels", "0"],
+     "expected a positive integer, got '0'"),
+    (["fit", "{images_elsewhere}", "--restarts", "0"], "expected a positive integer, got '0'"),
+    (["fit", "{images_elsewhere}", "--image", "99x99", "--short-side", "64", "--ratios-scales", "--maxiter", "1",
+      "--emit", "mmdet", "--strides", "8,16"], "--strides needs one stride per --sizes level (5), got 2"),
     (["score", "{images_elsewhere}", "--anchors", "1,2;3"], "expected a preset"),
     (["score", "{images_elsewhere}", "--anchors", "0,2"], "must be positive"),
 ]

@@ -278,6 +278,7 @@ def test_voc_csv_layout_reads_like_the_xml_it_was_made_from(tmp_path):
     assert data.classes == ("raccoon", "dog") and data.num_images == 2 and data.fmt == "csv"
     xml = anchorlib.load_boxes(tmp_path / "a.xml")
     assert xml.boxes.tolist() == data.boxes[:1].tolist()
+    assert "VOC boxes are xmax - xmin + 1 pixels wide" in xml.summary().splitlines()[1]
 
 
 def test_voc_csv_layout_with_a_byte_order_mark_and_bad_rows(tmp_path):
@@ -354,3 +355,10 @@ def test_keep_ratio_wh_by_hand():
     np.testing.assert_allclose(wh, [[50, 100], [30 * 0.6665, 60 * 0.6665]])
     with pytest.raises(ValueError, match="unknown image sizes"):
         anchorlib.keep_ratio_wh([[0, 0, 1, 1]], [[np.nan, np.nan]], 800, 1333)
+
+
+def test_an_array_in_an_error_message_stays_on_one_line():
+    # The 5-line "image_wh must be finite ... array([[nan, nan], ..." came from an array's repr.
+    with pytest.raises(ValueError) as error:
+        anchorlib.letterbox_wh([[0, 0, 1, 1]] * 3, np.full((3, 2), np.inf), 640)
+    assert "must be finite" in str(error.value) and "\n" not in str(error.value)

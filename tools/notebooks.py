@@ -28,10 +28,19 @@ KERNEL = "python3"
 _HEADER = re.compile(r"^# %%(?: \[(?P<kind>markdown)\])?(?: tags=(?P<tags>\[.*\]))?\s*$")
 
 
+# What ipykernel's kernel announces. JupyterLab writes the running kernel's kernelspec and
+# language_info into a notebook when it opens it, and marks the notebook modified unless both are
+# already equal (checked in Chromium: tests/test_lab.py). So stored notebooks carry exactly these:
+# the kernelspec of ipykernel, and the language_info the kernel reported when the notebook was last
+# executed (its Python version is the one of the machine that ran it: 3.11 for this repository).
+# Cell ids and the nbformat minor version do not affect it (checked the same way).
+KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": KERNEL}
+
+
 def normalise(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """Fix the metadata that would otherwise differ between machines or runs."""
-    nb.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": KERNEL}
-    nb.metadata["language_info"] = {"name": "python"}
+    """Fix the metadata that would otherwise differ between runs."""
+    nb.metadata["kernelspec"] = dict(KERNELSPEC)
+    nb.metadata.setdefault("language_info", {"name": "python"})  # execute() stores the kernel's own
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
         cell.pop("id", None)
@@ -53,7 +62,7 @@ def execute(path: Path) -> nbformat.NotebookNode:
         coalesce_streams=True,  # one stream output per cell, however the kernel chunked it
         resources={"metadata": {"path": str(path.parent)}},
     )
-    client.execute()
+    client.execute()  # sets metadata.language_info to what the kernel reports
     return normalise(nb)
 
 
