@@ -38,9 +38,10 @@ browser:
 test: html browser
 	$(PY) -m pytest -n $(JOBS) --dist loadscope
 
-## bench: time anchorlib against the memory-bandwidth limit; writes benchmarks/results.json (not a test)
+## bench: time anchorlib against floors measured in the same run, and beside the peer libraries when the
+## conformance environment exists (ANCHORLIB_PEERS_PYTHON, sources in SOURCES); writes benchmarks/results.json
 bench: $(STAMP)
-	$(PY) benchmarks/run.py --suite
+	$(PY) benchmarks/run.py --suite --peers
 
 ## serve: preview the built website on http://127.0.0.1:8000
 serve: $(STAMP)

@@ -6,12 +6,11 @@ Drawing lives in :mod:`anchorlib.plot` and the command line in :mod:`anchorlib.c
 core imports them.
 """
 
-from .boxes import BOX_FORMATS, box_area, box_convert, box_iou
+from .boxes import BOX_FORMATS, best_iou, box_area, box_convert, box_iou
 from .coding import DEFAULT_SCALE_CLAMP, decode, decode_corners, encode, encode_corners
 from .coverage import (
     anchor_count,
     anchor_memory,
-    best_iou,
     covered_sizes,
     position_coverage,
     worst_case_iou,
@@ -52,7 +51,7 @@ from .receptive import (
     trace,
     true_centers,
 )
-from .shapes import anchor_shapes, base_anchors, octave_scales
+from .shapes import RATIO_ORIENTATION, anchor_shapes, base_anchors, octave_scales
 from .yolo import YOLOV5_ANCHORS, YOLOV5_STRIDES, Yolov5Targets, yolov5_assign, yolov5_decode, yolov5_grid
 
 __version__ = "0.1.0"
@@ -103,6 +102,7 @@ __all__ = [
     "position_coverage",
     "Preset",
     "PRESETS",
+    "RATIO_ORIENTATION",
     "py_faster_rcnn_base_anchors",
     "RatioScaleFit",
     "shape_iou",

@@ -29,6 +29,7 @@ GOLDENS = REPO / "tests" / "conformance"
 
 #: Sources fetched from public git repositories: name -> (repository, commit).
 PINNED_SOURCES = {
+    "yolov5": ("ultralytics/yolov5", "5081342f04fb287fc2e5f2b5a4e06752b7937b1c"),  # newest on 2026-12-02
     "detectron2": ("facebookresearch/detectron2", "02b5c4e295e990042a714712c21dc79b731e8833"),
     "py-faster-rcnn": ("rbgirshick/py-faster-rcnn", "781a917b378dbfdedb45b6a56189a31982da1b43"),
 }
