@@ -84,7 +84,7 @@ CONFORMANCE_TF_STAMP := $(CONFORMANCE_TF_VENV)/.installed-$(shell cat tools/conf
 $(CONFORMANCE_TF_STAMP): tools/conformance/requirements-tf.txt
 	@test -x $(CONFORMANCE_TF_VENV)/bin/python || $(PYTHON) -m venv $(CONFORMANCE_TF_VENV)
 	$(CONFORMANCE_TF_VENV)/bin/python -m pip install --quiet -r tools/conformance/requirements-tf.txt
-	$(CONFORMANCE_TF_VENV)/bin/python -m pip install --quiet --no-deps keras-retinanet==1.0.0
+	$(CONFORMANCE_TF_VENV)/bin/python -m pip install --quiet --no-deps keras-retinanet==1.0.0 keras-resnet==0.2.0
 	@rm -f $(CONFORMANCE_TF_VENV)/.installed-*
 	@touch $@
 

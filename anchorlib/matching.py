@@ -168,7 +168,12 @@ def assign(
         for torchvision, detectron2 and mmdet (their IoUs are float32 tensors and a Python
         threshold is compared as a float32), float64 for keras-retinanet and py-faster-rcnn. In
         float32, two IoUs that differ in float64 can tie (both anchors become low-quality matches)
-        and an IoU within a float32 ulp of a threshold can fall on the other side.
+        and an IoU within a float32 ulp of a threshold can fall on the other side. How often it
+        matters, measured on the goldens (``tests/conformance``: 40 random 160 x 192 images with
+        float boxes, 40 with integer boxes, each library's own RetinaNet anchors): ``"float64"``
+        changes the labels or matches of 23 and 18 images under detectron2's RetinaNet rule, 21 and
+        21 under mmdetection's, none under torchvision's (its rounded anchors make near-ties exact
+        ties in both precisions), and 1 or 2 of 81 threshold probes for each.
 
     Returns
     -------

@@ -356,9 +356,11 @@ def _levels(c3, c4, c5, output: Layer, extra: Layer, p6_from_p5: bool) -> Mappin
     return MappingProxyType({3: p3, 4: p4, 5: p5, 6: p6, 7: p6 + (extra,)})
 
 
-def _keras_resnet50_levels(pool: Layer, conv3: Layer) -> Mapping[int, tuple[Layer, ...]]:
-    """A Keras ResNet-50 (padded 7 x 7 / 2 stem, stride in the first 1 x 1) under keras-retinanet's FPN."""
-    c3, c4, c5 = _resnet50([Layer(7, 2, (3, 3)), pool], conv3, [Layer(1, 2, "valid"), conv3])
+def _keras_resnet50_levels(
+    pool: Layer, conv3: Layer, stem: Layer = Layer(7, 2, (3, 3))
+) -> Mapping[int, tuple[Layer, ...]]:
+    """A Keras ResNet-50 (7 x 7 / 2 stem, stride in the first 1 x 1) under keras-retinanet's FPN."""
+    c3, c4, c5 = _resnet50([stem, pool], conv3, [Layer(1, 2, "valid"), conv3])
     return _levels(c3, c4, c5, Layer(3, 1, "same"), Layer(3, 2, "same"), p6_from_p5=False)
 
 
@@ -386,12 +388,24 @@ _KERAS_RETINANET = (
 BACKBONES: Mapping[str, Backbone] = MappingProxyType({
     "keras-retinanet-resnet50": Backbone(
         "keras-retinanet-resnet50",
+        "keras-retinanet up to 0.5.x; 1.0.0 is 'keras-retinanet-1.0-resnet50'. "
         "broadinstitute/keras-resnet v0.1.0 = 091ebf475803ce6fec8d07a13b2080b47097a604 (pinned by "
         "keras-retinanet setup.py L56): keras_resnet/models/_2d.py L64-68 (ZeroPadding2D(3) + 7x7/2 "
         "valid conv, MaxPooling2D 3x3/2 'same'), keras_resnet/blocks/_2d.py L129-142 (stride 2 in the "
         "first 1x1 conv and the 1x1 shortcut, ZeroPadding2D(1) + 3x3 valid); "
         "keras_retinanet/models/resnet.py L99, L112 (C3-C5 = resnet.outputs[1:]); " + _KERAS_RETINANET,
         _keras_resnet50_levels(Layer(3, 2, "same"), Layer(3, 1, (1, 1))),
+    ),
+    "keras-retinanet-1.0-resnet50": Backbone(
+        "keras-retinanet-1.0-resnet50",
+        "keras-resnet 0.2.0 (PyPI release, pinned by keras-retinanet 1.0.0 setup.py L56; the C3-C5 "
+        "fields match the real network's gradient support, 60 of 60 measured in "
+        "tests/conformance/keras_retinanet): keras_resnet/models/_2d.py L76 (7x7/2 conv with padding='same', no ZeroPadding2D), "
+        "L79 (MaxPooling2D 3x3/2 'same'), blocks/_2d.py as in 0.1.0 (stride 2 in the first 1x1, "
+        "ZeroPadding2D(1) + 3x3 valid); under keras-retinanet 1.0.0's pyramid (models/retinanet.py "
+        "@7ac91df, unchanged from 50d07a0). The 'same' stem pads 2 before and 3 after on an even "
+        "input, so every cell's field sits 1 px further right than with 0.1.0's ZeroPadding2D(3)",
+        _keras_resnet50_levels(Layer(3, 2, "same"), Layer(3, 1, (1, 1)), stem=Layer(7, 2, "same")),
     ),
     "keras-applications-resnet50": Backbone(
         "keras-applications-resnet50",

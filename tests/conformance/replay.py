@@ -226,10 +226,25 @@ def _atss(library, record, a):
     return np.array(same), 0.0
 
 
+def _receptive(library, record, a):
+    """Measured receptive fields of C_l cells vs anchorlib's layer arithmetic (lateral chain, no
+    FPN output conv), both clipped to the image."""
+    backbone = anchorlib.BACKBONES[record["backbone"]]
+    same, gap = [], 0.0
+    for n, level, cell, lo, hi, cells in a["rows"]:
+        g = anchorlib.trace(backbone.levels[int(level)][:-1], int(n))[-1]
+        start = g.start0 + int(cell) * g.stride
+        mine = (max(start, 0), min(start + g.rf - 1, int(n) - 1))
+        ok = g.size == cells and mine == (lo, hi)
+        same.append(ok)
+        gap = max(gap, abs(mine[0] - lo), abs(mine[1] - hi))
+    return np.array(same), float(gap)
+
+
 _HANDLERS = {
     "anchors": _anchors, "cell_anchors": _cell_anchors, "encode": _encode, "decode": _decode,
     "encode_corners": _encode_corners, "iou": _iou, "assign": _assign, "assign_grid": _assign_grid,
-    "atss": _atss,
+    "atss": _atss, "receptive": _receptive,
 }
 
 

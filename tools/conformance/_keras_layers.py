@@ -3,7 +3,16 @@ layers, the float32 anchors a trained model computes at inference, in the Tensor
 
 Usage: ``python tools/conformance/_keras_layers.py OUT.npz``; writes one array per image size
 of ``_common.IMAGE_SIZES`` (all levels concatenated, as ``models/retinanet.py``
-``__build_anchors`` does). Needs tensorflow-cpu 2.21 and tf-keras 2.21 with
+``__build_anchors`` does), and the measured receptive fields of keras-retinanet 1.0.0's backbone.
+
+Receptive fields: keras-resnet 0.2.0's ``ResNet50`` (the version keras-retinanet 1.0.0 pins;
+installed from PyPI with ``--no-deps``) on a one-channel ``n x n`` input, outputs C3-C5
+(``resnet.outputs[1:]``, as ``keras_retinanet/models/resnet.py`` takes them). For the first and the
+last cell of row 0, the columns of the input gradient that are non-zero are its field along x. To
+make every path carry gradient, the kernels are made positive (``|w| + 0.001``), the batch norms are
+frozen at their initial identity, and the inputs are positive; max pooling passes gradient to one
+element of each window, so the field is the union over four random inputs. Shim (import only):
+``keras`` is ``tf_keras`` (keras-resnet 0.2.0 imports standalone Keras 2). Needs tensorflow-cpu 2.21 and tf-keras 2.21 with
 ``TF_USE_LEGACY_KERAS=1`` (keras-retinanet 1.0.0, installed from PyPI with ``--no-deps``, is Keras 2
 code). Feature-map sizes are
 ``guess_shapes`` of the image, the training generator's rule, so the two computations see the same
@@ -45,7 +54,47 @@ def main(out: str) -> None:
                                    ratios=params.ratios, scales=params.scales)
             levels.append(layer(tf.zeros((1, int(shape[0]), int(shape[1]), 1))).numpy()[0])
         result[f"{h}x{w}"] = np.concatenate(levels)
+    result.update(receptive_fields())
     np.savez_compressed(out, **result)
+
+
+RF_SIZES = (32, 33, 64, 65, 100, 199, 256, 257, 333, 400)
+
+
+def receptive_fields() -> dict:
+    import tensorflow as tf
+    import tf_keras
+
+    sys.modules["keras"] = tf_keras  # shim: keras-resnet 0.2.0 imports standalone Keras 2
+    import keras_resnet.models
+    from importlib.metadata import version
+
+    rows = []
+    rng = np.random.default_rng(0)
+    for n in RF_SIZES:
+        inputs = tf_keras.layers.Input((n, n, 1))
+        resnet = keras_resnet.models.ResNet50(inputs, include_top=False, freeze_bn=True)
+        for weight in resnet.weights:
+            if "kernel" in weight.name:
+                weight.assign(tf.abs(weight) + 1e-3)
+        features = tf_keras.Model(inputs, resnet.outputs[1:])
+        xs = [tf.constant(rng.uniform(0.1, 1, (1, n, n, 1)).astype(np.float32)) for _ in range(4)]
+        for level in range(3):
+            size = None
+            for cell in ("first", "last"):
+                lo, hi = n, -1
+                for x in xs:
+                    with tf.GradientTape() as tape:
+                        tape.watch(x)
+                        y = features(x)[level]
+                        size = int(y.shape[2])
+                        j = 0 if cell == "first" else size - 1
+                        total = tf.reduce_sum(y[0, 0, j, :])
+                    g = tape.gradient(total, x).numpy()[0, :, :, 0]
+                    cols = np.flatnonzero(np.abs(g).sum(axis=0) > 0)
+                    lo, hi = min(lo, int(cols.min())), max(hi, int(cols.max()))
+                rows.append((n, level + 3, 0 if cell == "first" else size - 1, lo, hi, size))
+    return {"rf": np.array(rows, dtype=np.int64), "keras_resnet": np.array(version("keras-resnet"))}
 
 
 if __name__ == "__main__":

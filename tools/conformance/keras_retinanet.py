@@ -130,6 +130,17 @@ def inference_anchors(goldens: c.Goldens, rng) -> None:
             arrays = {k: data[k] for k in data.files}
     goldens.about["tensorflow"] = str(arrays.pop("tensorflow"))
     goldens.about["keras-retinanet in the TensorFlow environment"] = str(arrays.pop("keras_retinanet"))
+    goldens.about["keras-resnet"] = str(arrays.pop("keras_resnet"))
+    rf = arrays.pop("rf")
+    goldens.add(
+        "receptive/keras-retinanet-1.0-resnet50", kind="receptive",
+        call="gradient support along x of cell (0, j) of C3-C5 of keras_resnet.models.ResNet50 0.2.0 "
+             "(positive kernels, frozen BN, union over 4 positive random inputs); see _keras_layers.py",
+        anchorlib="trace(BACKBONES['keras-retinanet-1.0-resnet50'].levels[l][:-1], n)[-1]: "
+                  "[start0 + j * stride, start0 + j * stride + rf - 1] clipped to the image",
+        arrays={"rows": rf}, backbone="keras-retinanet-1.0-resnet50",
+        columns=["input size", "level", "cell", "first column", "last column", "cells"], cases=len(rf),
+    )
     for h, w in c.IMAGE_SIZES:
         anchors = arrays[f"{h}x{w}"]
         rows = c.sample_rows(len(anchors), rng)
