@@ -6,6 +6,7 @@ Drawing lives in :mod:`anchorlib.plot` and the command line in :mod:`anchorlib.c
 core imports them.
 """
 
+from .anchorfree import fcos_assign, fcos_points, yolox_candidates
 from .boxes import BOX_FORMATS, box_area, box_convert, box_iou
 from .coding import DEFAULT_SCALE_CLAMP, decode, decode_corners, encode, encode_corners
 from .coverage import (
@@ -86,6 +87,8 @@ __all__ = [
     "encode",
     "encode_corners",
     "evolve_anchors",
+    "fcos_assign",
+    "fcos_points",
     "keras_retinanet_base_anchors",
     "kmeans_anchors",
     "Layer",
@@ -109,4 +112,5 @@ __all__ = [
     "trace",
     "true_centers",
     "worst_case_iou",
+    "yolox_candidates",
 ]
