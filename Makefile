@@ -10,6 +10,7 @@ CHROMIUM ?= /usr/bin/chromium
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: html html-offline browser test bench serve lab notebooks check-notebooks clean
+.PHONY: html-student tex pdf
 
 $(STAMP): requirements.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -28,6 +29,27 @@ html-offline: html
 	@! grep -rlE '<(script|img|iframe|link)[^>]+(src|href)="(https?:)?//' _build/html --include='*.html' \
 	  || { echo "^ these pages load something from the network"; exit 1; }
 	@echo "Offline site in _build/html: copy the folder, then 'make serve' (or any static web server)"
+
+## html-student: the students' website in _build/student/_build/html: every exercise, no solution body
+html-student: $(STAMP)
+	BOOK_EDITION=student $(VENV)/bin/jupyter-book build --all -W -n --keep-going --path-output _build/student .
+	@echo "Students' website built: _build/student/_build/html (solutions removed; see book/teaching.md)"
+
+# Debian's XeLaTeX toolchain for `make pdf`: Sphinx's LaTeX packages, latexmk, the FreeFont fonts Sphinx
+# uses with XeLaTeX, xeCJK (texlive-lang-chinese) and the CJK font of the glossary.
+TEX_PACKAGES := texlive-xetex texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended \
+	latexmk fonts-freefont-otf texlive-lang-chinese fonts-wqy-microhei
+
+## tex: install the TeX toolchain for `make pdf` with apt-get (as root or through sudo); no-op when present
+tex:
+	@if command -v xelatex >/dev/null && command -v latexmk >/dev/null && kpsewhich xeCJK.sty >/dev/null \
+	  && fc-list :lang=zh 2>/dev/null | grep -q .; then echo "TeX toolchain: xelatex present"; \
+	else $(SUDO) apt-get update && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends $(TEX_PACKAGES); fi
+
+## pdf: the whole book as one PDF, _build/latex/anchors.pdf (XeLaTeX; figures at 200 dpi, tools/print/matplotlibrc)
+pdf: $(STAMP) tex
+	MATPLOTLIBRC=tools/print $(VENV)/bin/jupyter-book build --all -W -n --keep-going --builder pdflatex .
+	@echo "PDF built: _build/latex/anchors.pdf"
 
 ## browser: install Debian's Chromium (and a CJK font for the glossary) for the browser test; no-op when present
 browser:
