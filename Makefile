@@ -36,13 +36,15 @@ html-student: $(STAMP)
 	@echo "Students' website built: _build/student/_build/html (solutions removed; see book/teaching.md)"
 
 # Debian's XeLaTeX toolchain for `make pdf`: Sphinx's LaTeX packages, latexmk, the FreeFont fonts Sphinx
-# uses with XeLaTeX, xeCJK (texlive-lang-chinese) and the CJK font of the glossary.
+# uses with XeLaTeX, xeCJK (texlive-lang-chinese), the CJK font of the glossary, and pdftotext
+# (poppler-utils), with which the test reads the PDF.
 TEX_PACKAGES := texlive-xetex texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended \
-	latexmk fonts-freefont-otf texlive-lang-chinese fonts-wqy-microhei
+	latexmk fonts-freefont-otf texlive-lang-chinese fonts-wqy-microhei poppler-utils
 
 ## tex: install the TeX toolchain for `make pdf` with apt-get (as root or through sudo); no-op when present
 tex:
-	@if command -v xelatex >/dev/null && command -v latexmk >/dev/null && kpsewhich xeCJK.sty >/dev/null \
+	@if command -v xelatex >/dev/null && command -v latexmk >/dev/null && command -v pdftotext >/dev/null \
+	  && kpsewhich xeCJK.sty >/dev/null \
 	  && fc-list :lang=zh 2>/dev/null | grep -q .; then echo "TeX toolchain: xelatex present"; \
 	else $(SUDO) apt-get update && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends $(TEX_PACKAGES); fi
 
