@@ -58,8 +58,9 @@ browser:
 	@if [ -x $(CHROMIUM) ] && fc-list :lang=zh 2>/dev/null | grep -q .; then echo "browser test: $(CHROMIUM) present"; \
 	else $(SUDO) apt-get update && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y chromium fonts-wqy-microhei; fi
 
-## test: build the website, then run unit, property, doctest, notebook (nbval) and browser tests
-test: html browser
+## test: build the website, then run unit, property, doctest, notebook (nbval), browser and PDF tests
+## (on CI, CI=true, the TeX toolchain is installed first; elsewhere the PDF test runs when TeX is present)
+test: html browser $(if $(filter true,$(CI)),tex)
 	$(PY) -m pytest -n $(JOBS) --dist loadscope
 
 ## bench: time anchorlib against the memory-bandwidth limit; writes benchmarks/results.json (not a test)
