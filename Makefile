@@ -9,7 +9,7 @@ JOBS   ?= 2
 CHROMIUM ?= /usr/bin/chromium
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: html html-offline browser test bench serve lab notebooks check-notebooks clean
+.PHONY: html html-offline browser test bench serve lab notebooks check-notebooks clean conformance
 .PHONY: html-student tex pdf
 
 $(STAMP): requirements.txt pyproject.toml
@@ -82,6 +82,39 @@ notebooks: $(STAMP)
 ## check-notebooks: fail if any stored output (figures included) differs from a fresh run
 check-notebooks: $(STAMP)
 	$(PY) tools/notebooks.py check book/*.ipynb
+
+# ---- conformance: goldens made by running the real libraries (not part of `make test`) ----------
+CONFORMANCE_VENV  ?= .venv-conformance
+SOURCES           ?= sources
+CONFORMANCE_BUILD ?= .conformance-build
+CPY               := $(CONFORMANCE_VENV)/bin/python
+CONFORMANCE_STAMP := $(CONFORMANCE_VENV)/.installed-$(shell cat tools/conformance/requirements.txt | cksum | cut -d' ' -f1)
+MMCV_SDIST_SHA256 := d387bcab66b467479b6660310e23746cfc79c6e57acf04094680adb499a5cd3f
+CONFORMANCE_SCRIPTS = $(filter-out tools/conformance/_%,$(wildcard tools/conformance/*.py))
+
+$(CONFORMANCE_STAMP): tools/conformance/requirements.txt
+	@test -x $(CPY) || $(PYTHON) -m venv $(CONFORMANCE_VENV)
+	$(CPY) -m pip install --quiet --upgrade pip
+	$(CPY) -m pip install --quiet -r tools/conformance/requirements.txt
+	@# mmcv 2.1.0 from its source release without compiled ops. Its setup.py needs pkg_resources
+	@# (setuptools < 81) and, to report the name `mmcv` when downloading, MMCV_WITH_OPS=1.
+	$(CPY) -m pip install --quiet setuptools==69.5.1
+	rm -rf $(CONFORMANCE_BUILD)/mmcv && mkdir -p $(CONFORMANCE_BUILD)/mmcv
+	MMCV_WITH_OPS=1 $(CPY) -m pip download --quiet --no-deps --no-build-isolation --no-binary :all: mmcv==2.1.0 -d $(CONFORMANCE_BUILD)/mmcv
+	echo "$(MMCV_SDIST_SHA256)  $(CONFORMANCE_BUILD)/mmcv/mmcv-2.1.0.tar.gz" | sha256sum -c -
+	MMCV_WITH_OPS=0 $(CPY) -m pip install --quiet --no-build-isolation $(CONFORMANCE_BUILD)/mmcv/mmcv-2.1.0.tar.gz
+	$(CPY) -m pip install --quiet -r tools/conformance/requirements.txt
+	@rm -f $(CONFORMANCE_VENV)/.installed-*
+	@touch $@
+
+## conformance: regenerate tests/conformance/ goldens with the real libraries (SOURCES=dir of git snapshots; tools/conformance/README.md)
+conformance: $(CONFORMANCE_STAMP)
+	@test -d $(SOURCES) || { echo "conformance: SOURCES=$(SOURCES) is not a directory (see tools/conformance/README.md)"; exit 2; }
+	@for script in $(CONFORMANCE_SCRIPTS); do \
+	  module=$$(basename $$script .py); echo "== $$module"; \
+	  SOURCES=$(abspath $(SOURCES)) CONFORMANCE_BUILD=$(abspath $(CONFORMANCE_BUILD)) \
+	    $(CPY) -W ignore -m tools.conformance.$$module || exit 1; \
+	done
 
 clean:
 	rm -rf _build .pytest_cache .hypothesis

@@ -18,6 +18,7 @@ from .coverage import (
     worst_case_iou,
 )
 from .datasets import ANNOTATION_FORMATS, Annotations, letterbox_wh, load_boxes, synthetic_boxes
+from .datasets import keep_ratio_wh
 from .design import (
     RatioScaleFit,
     anchor_fit,
@@ -27,6 +28,7 @@ from .design import (
     optimize_ratios_scales,
     shape_iou,
 )
+from .design import yolov5_box_filter
 from .grid import cell_centers, centered_grid_start, shift
 from .matching import ASSIGNMENT_RULES, assign, atss_assign
 from .presets import (
@@ -52,6 +54,7 @@ from .receptive import (
     true_centers,
 )
 from .shapes import anchor_shapes, base_anchors, octave_scales
+from .yolo import YOLOV5_ANCHORS, YOLOV5_STRIDES, Yolov5Targets, yolov5_assign, yolov5_decode, yolov5_grid
 
 __version__ = "0.1.0"
 
@@ -90,6 +93,7 @@ __all__ = [
     "fcos_assign",
     "fcos_points",
     "keras_retinanet_base_anchors",
+    "keep_ratio_wh",
     "kmeans_anchors",
     "Layer",
     "letterbox_wh",
@@ -112,5 +116,12 @@ __all__ = [
     "trace",
     "true_centers",
     "worst_case_iou",
+    "YOLOV5_ANCHORS",
+    "yolov5_box_filter",
+    "YOLOV5_STRIDES",
+    "Yolov5Targets",
+    "yolov5_assign",
+    "yolov5_decode",
+    "yolov5_grid",
     "yolox_candidates",
 ]

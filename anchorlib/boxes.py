@@ -90,7 +90,9 @@ def box_area(boxes: ArrayLike) -> np.ndarray:
     return (array[:, 2] - array[:, 0]) * (array[:, 3] - array[:, 1])
 
 
-def box_iou(boxes1: ArrayLike, boxes2: ArrayLike, *, inclusive: bool = False) -> np.ndarray:
+def box_iou(
+    boxes1: ArrayLike, boxes2: ArrayLike, *, inclusive: bool = False, dtype: str = "float64"
+) -> np.ndarray:
     """Pairwise intersection over union of two sets of ``xyxy`` boxes.
 
     Parameters
@@ -102,12 +104,21 @@ def box_iou(boxes1: ArrayLike, boxes2: ArrayLike, *, inclusive: bool = False) ->
         before May 2020 do: a box's width is ``x2 - x1 + 1`` and so is the width of an
         intersection (rbgirshick/py-faster-rcnn ``lib/utils/bbox.pyx`` L34-54 @781a917). Needed
         to reproduce those libraries' IoUs, which exceed the continuous ones for small boxes.
+    dtype : {"float64", "float32"}, default "float64"
+        The precision of the whole computation. ``"float32"`` rounds the boxes to float32 first and
+        computes as torchvision (``ops.box_iou``), detectron2 (``pairwise_iou``; its ``Boxes`` are
+        always float32) and mmdetection (``bbox_overlaps``) do, in the same order of operations:
+        their IoUs are reproduced bit for bit (``tests/conformance``, all finite cases), and two IoUs
+        that differ in float64 can be equal in float32, which decides ties and thresholds.
+        Differences: both boxes degenerate (union 0) gives 0 here, NaN in torchvision; mmdetection
+        divides by ``max(union, 1e-6)``.
 
     Returns
     -------
     numpy.ndarray, shape (N, M)
-        ``iou[i, j]`` is the IoU of ``boxes1[i]`` and ``boxes2[j]``, in ``[0, 1]``. Two boxes whose
-        union has zero area (both degenerate) have IoU 0 rather than NaN.
+        ``iou[i, j]`` is the IoU of ``boxes1[i]`` and ``boxes2[j]``, in ``[0, 1]``, float64 (the
+        float32 values widened exactly with ``dtype="float32"``). Two boxes whose union has zero
+        area (both degenerate) have IoU 0 rather than NaN.
 
     Notes
     -----
@@ -120,11 +131,18 @@ def box_iou(boxes1: ArrayLike, boxes2: ArrayLike, *, inclusive: bool = False) ->
     [[0.1429, 1.0]]
     >>> box_iou([[0, 0, 2, 2]], [[1, 1, 3, 3]], inclusive=True).round(4).tolist()  # 4 / (9 + 9 - 4)
     [[0.2857]]
+    >>> box_iou([[0, 0, 315, 4049]], [[0, 0, 315, 1619.6]], dtype="float32").tolist()  # > 0.4
+    [[0.4000000059604645]]
     """
     if not isinstance(inclusive, (bool, np.bool_)):
         raise TypeError(f"inclusive must be True or False, got {inclusive!r}")
+    if dtype not in ("float64", "float32"):
+        raise ValueError(f"dtype must be 'float64' or 'float32', got {dtype!r}")
     a = boxes_array(boxes1, "boxes1")
     b = boxes_array(boxes2, "boxes2")
+    if dtype == "float32":
+        one = np.float32(1.0 if inclusive else 0.0)
+        return _pairwise_iou(a.astype(np.float32), b.astype(np.float32), one).astype(np.float64)
     return _pairwise_iou(a, b, 1.0 if inclusive else 0.0)
 
 
@@ -132,7 +150,8 @@ def _pairwise_iou(a: np.ndarray, b: np.ndarray, one: float = 0.0) -> np.ndarray:
     """:func:`box_iou` on arrays already validated (``(N, 4)`` and ``(M, 4)`` float64 ``xyxy``).
 
     For callers that check their input once and then work block by block; ``one`` is 1.0 for the
-    inclusive "+1" convention, else 0.0. Not part of the public API.
+    inclusive "+1" convention, else 0.0. Not part of the public API. Float32 arrays (with a float32
+    ``one``) are computed in float32 throughout, in torchvision's order of operations.
     """
     area_a = (a[:, 2] - a[:, 0] + one) * (a[:, 3] - a[:, 1] + one)
     area_b = (b[:, 2] - b[:, 0] + one) * (b[:, 3] - b[:, 1] + one)

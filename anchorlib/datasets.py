@@ -17,14 +17,27 @@ format     what ``path`` is                      coordinates in the file
            files (or one file)                   indices, so ``x1 = xmin - 1`` and ``x2 = xmax``
 ``csv``    a keras-retinanet ``.csv`` file       ``image,x1,y1,x2,y2,class``, continuous pixels;
                                                  ``image,,,,,`` is an image without boxes
+``csv``    a ``.csv`` with the header            Pascal VOC values copied verbatim (the layout
+           ``filename,width,height,class,        ``xml_to_csv.py`` of datitran/raccoon_dataset
+           xmin,ymin,xmax,ymax``                 writes): read with the VOC rule, image sizes
+                                                 from the ``width``/``height`` columns
 =========  ====================================  =================================================
 
 The Pascal VOC rule is the one of py-faster-rcnn (``lib/datasets/pascal_voc.py``: "Make pixel
-indexes 0-based", ``x1 = xmin - 1``, and widths ``x2 - x1 + 1``). keras-retinanet's CSV boxes
-are continuous since it dropped the "+1" in May 2020.
+indexes 0-based", ``x1 = xmin - 1``, and widths ``x2 - x1 + 1``) and of the VOC development kit's
+own evaluation (``VOCevaldet.m`` measures ``xmax - xmin + 1``): ``xmin`` and ``xmax`` are the first
+and last pixel *inside* the box, so the box covers ``xmax - xmin + 1`` pixels. YOLOv5's VOC
+converter (``data/VOC.yaml``, ``convert_box``) takes ``xmax - xmin`` instead, one pixel less per side
+in the original image: anchors fitted here to VOC XML come out that much larger than anchors fitted
+by YOLOv5 to its converted labels. The CSV layout ``filename,width,height,class,xmin,ymin,xmax,ymax``
+is a verbatim copy of VOC XML values, so it is read with the same rule and gives the same boxes as
+the XML it was made from. keras-retinanet's CSV boxes are continuous since it dropped the "+1" in
+May 2020.
 
 Nothing is dropped silently. A file that cannot be read raises a :class:`ValueError` naming the
-file, the line or entry, and what is wrong. Boxes of zero width or height, and COCO boxes marked
+file, the line or entry, and what is wrong (text that is not UTF-8 included). A box that reaches
+further than one image width or height outside its image, or whose area overflows, is an error,
+not an outlier: it would move every fitted anchor. Boxes of zero width or height, and COCO boxes marked
 ``iscrowd``, are left out and listed in :attr:`anchorlib.Annotations.skipped`; boxes that extend
 beyond their image are kept and counted by :meth:`anchorlib.Annotations.summary`.
 """
@@ -44,7 +57,7 @@ from numpy.typing import ArrayLike
 
 from ._checks import boxes_array, positive_int, positive_scalar, real_array
 
-__all__ = ["Annotations", "ANNOTATION_FORMATS", "load_boxes", "synthetic_boxes", "letterbox_wh"]
+__all__ = ["Annotations", "ANNOTATION_FORMATS", "load_boxes", "synthetic_boxes", "letterbox_wh", "keep_ratio_wh"]
 
 #: The annotation formats :func:`load_boxes` reads.
 ANNOTATION_FORMATS = ("coco", "yolo", "voc", "csv")
@@ -148,6 +161,7 @@ class _Collector:
         if x2 == x1 or y2 == y1:
             self.skipped.append(f"{where}: zero width or height {[x1, y1, x2, y2]}")
             return
+        _check_plausible((x1, y1, x2, y2), image_wh, where)
         self.boxes.append([x1, y1, x2, y2])
         self.image_wh.append(image_wh)
         self.classes.append(cls)
@@ -161,6 +175,37 @@ class _Collector:
         return Annotations(
             boxes, image_wh, tuple(self.classes), tuple(self.images), tuple(self.skipped),
             fmt, str(source), num_images,
+        )
+
+
+def _read_text(path: Path) -> str:
+    """The file's text (UTF-8, an optional byte-order mark dropped); a decoding error names the file."""
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ValueError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start})") from None
+
+
+def _json_number(value: Any, where: str, what: str) -> float:
+    """A JSON number (not a string, not true/false) that is finite."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"{where}: {what} must be a JSON number, got {value!r}")
+    return _number(value, where, what)
+
+
+def _check_plausible(box, image_wh, where: str) -> None:
+    """Refuse a box whose numbers would overflow, or that lies more than one image size outside its
+    image: such a box is a typo or a unit error, and k-means would move an anchor to it."""
+    x1, y1, x2, y2 = box
+    if not math.isfinite((x2 - x1) * (y2 - y1)):
+        raise ValueError(f"{where}: box area overflows: {[x1, y1, x2, y2]}")
+    width, height = image_wh
+    if math.isnan(width) or math.isnan(height):
+        return
+    if x1 < -width or y1 < -height or x2 > 2 * width or y2 > 2 * height:
+        raise ValueError(
+            f"{where}: box {[x1, y1, x2, y2]} lies more than one image size outside its "
+            f"{width:g}x{height:g} (width x height) image"
         )
 
 
@@ -205,12 +250,26 @@ def _guess_format(path: Path) -> str:
         candidates.append("voc")
     if (path / "labels").is_dir() or any(p.name != "classes.txt" for p in path.glob("*.txt")):
         candidates.append("yolo")
-    if len(candidates) != 1:
-        found = " and ".join(candidates) if candidates else "no .xml or YOLO .txt labels"
+    if len(candidates) == 1:
+        return candidates[0]
+    if candidates:
         raise ValueError(
-            f"cannot guess the annotation format of {path} (found {found}); pass the format (fmt=, --format)"
+            f"cannot guess the annotation format of {path} (found {' and '.join(candidates)}); "
+            "pass the format (fmt=, --format)"
         )
-    return candidates[0]
+    hint = _annotation_hint(path)
+    raise ValueError(f"cannot guess the annotation format of {path} (no .xml or YOLO .txt labels in it){hint}")
+
+
+def _annotation_hint(folder: Path) -> str:
+    """Where annotations are one level down (a dataset's root folder): '; try ...' or ''."""
+    found = []
+    for child in sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        for suffix in (".xml", ".json", ".csv"):
+            count = sum(1 for _ in child.glob(f"*{suffix}"))
+            if count:
+                found.append(f"{child} ({count} {suffix} file{'s' if count > 1 else ''})")
+    return f"; annotations are in {', '.join(found[:4])}: pass one of those" if found else ""
 
 
 def load_boxes(
@@ -266,13 +325,18 @@ def load_boxes(
         fmt = _guess_format(path)
     if fmt not in ANNOTATION_FORMATS:
         raise ValueError(f"fmt must be one of {ANNOTATION_FORMATS}, got {fmt!r}")
+    if image_size is not None and fmt in ("coco", "voc"):
+        raise ValueError(
+            f"image_size applies to YOLO labels and CSV files only: {fmt.upper()} annotations give "
+            "every image's size"
+        )
     sizes = _sizes_lookup(image_size)
     if fmt == "coco":
         return _load_coco(path)
     if fmt == "voc":
         return _load_voc(path)
     if fmt == "csv":
-        return _load_csv(path, sizes)
+        return _load_csv(path, sizes, sizes_given=image_size is not None)
     return _load_yolo(path, sizes)
 
 
@@ -289,7 +353,7 @@ def _sizes_lookup(image_size: Any):
 
 def _load_coco(path: Path) -> Annotations:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(_read_text(path))
     except json.JSONDecodeError as error:
         raise ValueError(f"{path}: not valid JSON: {error}") from None
     if not isinstance(data, dict):
@@ -302,9 +366,11 @@ def _load_coco(path: Path) -> Annotations:
         where = f"{path}: images[{index}]"
         if not isinstance(image, dict) or not {"id", "width", "height"} <= image.keys():
             raise ValueError(f"{where}: needs 'id', 'width' and 'height'")
-        size = (_number(image["width"], where, "width"), _number(image["height"], where, "height"))
+        size = (_json_number(image["width"], where, "width"), _json_number(image["height"], where, "height"))
         if min(size) <= 0:
             raise ValueError(f"{where}: width and height must be positive, got {list(size)}")
+        if image["id"] in images:
+            raise ValueError(f"{where}: id {image['id']!r} appears twice in 'images'")
         images[image["id"]] = (str(image.get("file_name", image["id"])), size)
     names = {}
     for index, category in enumerate(data["categories"]):
@@ -328,7 +394,7 @@ def _load_coco(path: Path) -> Annotations:
         bbox = ann["bbox"]
         if not isinstance(bbox, list) or len(bbox) != 4:
             raise ValueError(f"{where}: bbox must be [x, y, width, height], got {bbox!r}")
-        x, y, w, h = (_number(v, where, "bbox") for v in bbox)
+        x, y, w, h = (_json_number(v, where, "bbox") for v in bbox)
         if ann.get("iscrowd", 0):
             out.skipped.append(f"{where}: iscrowd (a crowd region, not one object)")
             continue
@@ -386,7 +452,53 @@ def _load_voc(path: Path) -> Annotations:
     return out.result("voc", path, len(files))
 
 
-def _load_csv(path: Path, sizes) -> Annotations:
+# The header of the CSV layout written by datitran/raccoon_dataset's ``xml_to_csv.py``.
+_VOC_CSV_HEADER = ("filename", "width", "height", "class", "xmin", "ymin", "xmax", "ymax")
+
+
+def _load_csv(path: Path, sizes, *, sizes_given: bool) -> Annotations:
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as handle:
+            rows = list(csv.reader(handle))
+    except UnicodeDecodeError as error:
+        raise ValueError(f"{path}: not UTF-8 text ({error.reason} at byte {error.start})") from None
+    first = next((row for row in rows if row), [])
+    if tuple(field.strip().lower() for field in first) == _VOC_CSV_HEADER:
+        if sizes_given:
+            raise ValueError(f"{path}: this CSV gives every image's size (width, height columns); drop image_size")
+        return _load_voc_csv(path, rows)
+    return _load_retinanet_csv(path, rows, sizes)
+
+
+def _load_voc_csv(path: Path, rows: list[list[str]]) -> Annotations:
+    """``filename,width,height,class,xmin,ymin,xmax,ymax``: VOC values, so the VOC rule applies."""
+    out = _Collector()
+    images_seen: set[str] = set()
+    header_seen = False
+    for line, row in enumerate(rows, start=1):
+        where = f"{path}: line {line}"
+        if not row:
+            continue
+        if not header_seen:
+            header_seen = True
+            continue
+        if len(row) != len(_VOC_CSV_HEADER):
+            raise ValueError(f"{where}: expected 8 fields '{','.join(_VOC_CSV_HEADER)}', got {len(row)}")
+        image, width, height, cls, *coords = (field.strip() for field in row)
+        if not image:
+            raise ValueError(f"{where}: empty filename")
+        if not cls:
+            raise ValueError(f"{where}: empty class name")
+        image_wh = (_number(width, where, "width"), _number(height, where, "height"))
+        if min(image_wh) <= 0:
+            raise ValueError(f"{where}: width and height must be positive, got {list(image_wh)}")
+        images_seen.add(image)
+        xmin, ymin, xmax, ymax = (_number(v, where, name) for v, name in zip(coords, _VOC_CSV_HEADER[4:]))
+        out.add((xmin - 1, ymin - 1, xmax, ymax), image_wh, cls, image, where)  # as _load_voc
+    return out.result("csv", path, len(images_seen))
+
+
+def _load_retinanet_csv(path: Path, rows: list[list[str]], sizes) -> Annotations:
     out = _Collector()
     header_sizes: dict[str, tuple[float, float]] = {}
     images_seen: set[str] = set()
@@ -403,25 +515,25 @@ def _load_csv(path: Path, sizes) -> Annotations:
                 header_sizes[name] = (math.nan, math.nan)
         return header_sizes[name]
 
-    with open(path, newline="", encoding="utf-8") as handle:
-        for line, row in enumerate(csv.reader(handle), start=1):
-            where = f"{path}: line {line}"
-            if not row:
-                continue
-            if len(row) != 6:
-                raise ValueError(
-                    f"{where}: expected 6 fields 'image,x1,y1,x2,y2,class' or 'image,,,,,', got {len(row)}"
-                )
-            image, *coords, cls = (field.strip() for field in row)
-            if not image:
-                raise ValueError(f"{where}: empty image path")
-            images_seen.add(image)
-            if coords == ["", "", "", ""] and cls == "":
-                continue  # an image without boxes
-            if not cls:
-                raise ValueError(f"{where}: empty class name")
-            box = tuple(_number(v, where, name) for v, name in zip(coords, ("x1", "y1", "x2", "y2")))
-            out.add(box, image_size_of(image), cls, image, where)
+    for line, row in enumerate(rows, start=1):
+        where = f"{path}: line {line}"
+        if not row:
+            continue
+        if len(row) != 6:
+            raise ValueError(
+                f"{where}: expected 6 fields 'image,x1,y1,x2,y2,class' or 'image,,,,,' (keras-retinanet), "
+                f"or the header '{','.join(_VOC_CSV_HEADER)}' on line 1; got {len(row)} fields"
+            )
+        image, *coords, cls = (field.strip() for field in row)
+        if not image:
+            raise ValueError(f"{where}: empty image path")
+        images_seen.add(image)
+        if coords == ["", "", "", ""] and cls == "":
+            continue  # an image without boxes
+        if not cls:
+            raise ValueError(f"{where}: empty class name")
+        box = tuple(_number(v, where, name) for v, name in zip(coords, ("x1", "y1", "x2", "y2")))
+        out.add(box, image_size_of(image), cls, image, where)
     return out.result("csv", path, len(images_seen))
 
 
@@ -439,7 +551,7 @@ def _yolo_folders(path: Path) -> tuple[Path, Path]:
 def _yolo_class_names(labels: Path) -> list[str] | None:
     for candidate in (labels / "classes.txt", labels.parent / "classes.txt"):
         if candidate.is_file():
-            lines = candidate.read_text(encoding="utf-8").splitlines()
+            lines = _read_text(candidate).splitlines()
             return [line.strip() for line in lines if line.strip()]
     return None
 
@@ -458,7 +570,7 @@ def _load_yolo(path: Path, sizes) -> Annotations:
     out = _Collector()
     for file in files:
         rows = []
-        for line, text in enumerate(file.read_text(encoding="utf-8").splitlines(), start=1):
+        for line, text in enumerate(_read_text(file).splitlines(), start=1):
             where = f"{file}: line {line}"
             fields = text.split()
             if not fields:
@@ -482,7 +594,8 @@ def _load_yolo(path: Path, sizes) -> Annotations:
                 if not rows:
                     continue
                 raise FileNotFoundError(
-                    f"{file}: no image {file.stem}.* in {images} to read its size from; pass image_size="
+                    f"{file}: no image {file.stem}.* in {images} to read its size from; give the image "
+                    "size (--image HEIGHTxWIDTH on the command line, image_size= in Python)"
                 )
             size = _header_size(image_files[file.stem])
         width, height = size
@@ -576,11 +689,61 @@ def letterbox_wh(boxes: ArrayLike, image_wh: ArrayLike, long_side: float) -> np.
     [[50.0, 25.0]]
     """
     array = boxes_array(boxes, "boxes")
-    sizes = real_array(image_wh, "image_wh")
-    if sizes.shape != (len(array), 2):
-        raise ValueError(f"image_wh must have shape ({len(array)}, 2), got {sizes.shape}")
-    if np.any(sizes <= 0):
-        raise ValueError(f"image_wh must be positive, got {sizes[np.any(sizes <= 0, axis=1)][0].tolist()}")
+    sizes = _image_sizes(image_wh, len(array))
     target = positive_scalar(long_side, "long_side")
     factor = target / sizes.max(axis=1, keepdims=True)
     return (array[:, 2:] - array[:, :2]) * factor
+
+
+def keep_ratio_wh(boxes: ArrayLike, image_wh: ArrayLike, short_side: float, max_size: float) -> np.ndarray:
+    """Box widths and heights after the resize of RetinaNet-style detectors.
+
+    Each image is scaled by ``min(short_side / shorter side, max_size / longer side)``: its
+    shorter side becomes ``short_side`` unless its longer side would then exceed ``max_size``.
+    This is the rule of torchvision's ``GeneralizedRCNNTransform``, mmdetection's
+    ``Resize(scale=(max_size, short_side), keep_ratio=True)``, detectron2's
+    ``ResizeShortestEdge`` and keras-retinanet's ``resize_image`` (read from their code, not run:
+    the libraries then round the image to whole pixels, which moves a box by under one pixel).
+
+    Parameters
+    ----------
+    boxes : array_like, shape (N, 4)
+        ``xyxy`` boxes in pixels of their original images.
+    image_wh : array_like, shape (N, 2)
+        ``(width, height)`` of each box's image.
+    short_side, max_size : float
+        E.g. 800 and 1333.
+
+    Returns
+    -------
+    numpy.ndarray, shape (N, 2)
+
+    Examples
+    --------
+    >>> keep_ratio_wh([[0, 0, 100, 50]], [[640, 480]], 800, 1333).round(3).tolist()  # 800 / 480
+    [[166.667, 83.333]]
+    >>> keep_ratio_wh([[0, 0, 100, 50]], [[2000, 500]], 800, 1333).round(3).tolist()  # 1333 / 2000
+    [[66.65, 33.325]]
+    """
+    array = boxes_array(boxes, "boxes")
+    sizes = _image_sizes(image_wh, len(array))
+    short = positive_scalar(short_side, "short_side")
+    longest = positive_scalar(max_size, "max_size")
+    factor = np.minimum(short / sizes.min(axis=1), longest / sizes.max(axis=1))[:, None]
+    return (array[:, 2:] - array[:, :2]) * factor
+
+
+def _image_sizes(image_wh: ArrayLike, count: int) -> np.ndarray:
+    """``image_wh`` checked: shape (count, 2), finite and positive (NaN means unknown: refused)."""
+    try:
+        unknown = bool(np.isnan(np.asarray(image_wh, dtype=np.float64)).any())
+    except (TypeError, ValueError):
+        unknown = False  # not numbers: real_array says so
+    if unknown:
+        raise ValueError("image_wh holds unknown image sizes (NaN): give the images or their sizes")
+    sizes = real_array(image_wh, "image_wh")
+    if sizes.shape != (count, 2):
+        raise ValueError(f"image_wh must have shape ({count}, 2), got {sizes.shape}")
+    if np.any(sizes <= 0):
+        raise ValueError(f"image_wh must be positive, got {sizes[np.any(sizes <= 0, axis=1)][0].tolist()}")
+    return sizes

@@ -3,7 +3,10 @@
 Anchors enter training only here. Each rule below compares every anchor with every ground-truth box
 (IoU) and labels the anchor ``1`` (positive: regress towards its matched box, classify as its class),
 ``0`` (negative: background) or ``-1`` (ignored: no loss). The libraries agree on the idea and
-disagree at the boundaries, which is where this module is exact. Upstream code read for each rule:
+disagree at the boundaries, which is where this module is exact, in each library's own precision
+(float32 for torchvision, detectron2 and mmdetection; see ``dtype`` in :func:`assign`), as the
+goldens in ``tests/conformance`` prove (made by running each library; the Conformance appendix has
+the counts). Upstream code read for each rule:
 
 * ``"keras-retinanet"``: fizyr/keras-retinanet ``keras_retinanet/utils/anchors.py``
   ``compute_gt_annotations`` L139-147 @7ac91df: positive if the best IoU is ``>= 0.5``, ignored if
@@ -43,6 +46,7 @@ rejecting empty or degenerate boxes before matching; :func:`anchorlib.assign` re
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Sequence
 
@@ -54,20 +58,78 @@ from .boxes import box_iou
 
 __all__ = ["ASSIGNMENT_RULES", "assign", "atss_assign"]
 
+
+@dataclass(frozen=True)
+class _Rule:
+    """One library's labelling, as a table: thresholds, which side of the lower one is negative,
+    its low-quality step, its IoU ("+1" pixels or not) and its precision.
+
+    Labels by IoU ``v`` of an anchor's best box: ``v >= positive`` is 1; below ``negative`` (or at
+    it, when ``negative_closed``) is 0; in between -1. The low-quality step then makes every anchor
+    tied for some box's highest IoU positive (``low_quality``); ``rematch`` says whether such an
+    anchor is matched to that box (mmdetection, box by box in index order) or keeps its own best box.
+    """
+
+    positive_iou: float
+    negative_iou: float
+    negative_closed: bool
+    low_quality: bool
+    rematch: bool
+    inclusive: bool
+    dtype: str
+
+
+#: The table behind :func:`assign`. Sources (read, then proved by tests/conformance):
+#: keras-retinanet compute_gt_annotations (ignore if 0.4 < v < 0.5: exactly 0.4 is negative);
+#: torchvision Matcher and detectron2 Matcher ([low, high) ignored); mmdet MaxIoUAssigner
+#: (negatives in [0, 0.4), rematching low-quality step gated by min_pos_iou); py-faster-rcnn
+#: anchor_target_layer (labels of RPN_CLOBBER_POSITIVES = False, "+1" IoU, float64).
+_RULES = MappingProxyType({
+    "keras-retinanet": _Rule(0.5, 0.4, True, False, False, False, "float64"),
+    "torchvision": _Rule(0.5, 0.4, False, True, False, False, "float32"),
+    "detectron2": _Rule(0.5, 0.4, False, True, False, False, "float32"),
+    "mmdet": _Rule(0.5, 0.4, False, True, True, False, "float32"),
+    "py-faster-rcnn": _Rule(0.7, 0.3, False, True, False, True, "float64"),
+})
+
 #: The rules understood by :func:`assign`, each with its library's default
 #: ``(positive_iou, negative_iou, allow_low_quality)``.
 ASSIGNMENT_RULES = MappingProxyType({
-    "keras-retinanet": (0.5, 0.4, False),
-    "torchvision": (0.5, 0.4, True),
-    "detectron2": (0.5, 0.4, True),
-    "mmdet": (0.5, 0.4, True),
-    "py-faster-rcnn": (0.7, 0.3, True),
+    name: (rule.positive_iou, rule.negative_iou, rule.low_quality) for name, rule in _RULES.items()
 })
 
 
 def _best_for_each_box(iou: np.ndarray) -> np.ndarray:
     """Boolean (N, M): anchor n is tied for the highest IoU of box m (zeros included)."""
     return iou == iou.max(axis=0, keepdims=True)
+
+
+def _threshold_labels(best: np.ndarray, pos, neg, negative_closed: bool) -> np.ndarray:
+    """The table's intervals: 1 from ``pos``, 0 below (or at) ``neg``, -1 between."""
+    labels = np.full(best.shape, -1, dtype=np.int64)
+    labels[(best <= neg) if negative_closed else (best < neg)] = 0
+    labels[best >= pos] = 1
+    return labels
+
+
+def _low_quality_matches(iou, labels, matched, rematch: bool, min_pos) -> None:
+    """The low-quality step (in place): each box's best anchors become positive, ties included.
+
+    torchvision ``Matcher.set_low_quality_matches_``, detectron2 ``Matcher.set_low_quality_matches_``
+    and py-faster-rcnn (``labels[gt_argmax_overlaps] = 1``) keep each such anchor's own best box;
+    mmdetection ``MaxIoUAssigner.assign_wrt_overlaps`` (``gt_max_assign_all=True``) goes box by box
+    in index order, only where the box's best IoU is ``>= min_pos_iou``, and re-matches the anchor
+    to that box (a later box wins a shared anchor).
+    """
+    ties = _best_for_each_box(iou)
+    if not rematch:
+        labels[ties.any(axis=1)] = 1
+        return
+    box_best = iou.max(axis=0)
+    for box in range(iou.shape[1]):
+        if box_best[box] >= min_pos:
+            labels[ties[:, box]] = 1
+            matched[ties[:, box]] = box
 
 
 def assign(
@@ -79,6 +141,7 @@ def assign(
     negative_iou: float | None = None,
     allow_low_quality: bool | None = None,
     min_pos_iou: float | None = None,
+    dtype: str | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Label each anchor positive, negative or ignored, exactly as a given library does.
 
@@ -100,6 +163,12 @@ def assign(
     min_pos_iou : float, optional
         mmdetection only: a box's best anchors are added only if that IoU is ``>= min_pos_iou``
         (default 0, as in its RetinaNet; its RPN uses 0.3).
+    dtype : {"float32", "float64"}, optional
+        Precision of the IoUs and of the threshold comparisons. Default: the library's own, float32
+        for torchvision, detectron2 and mmdet (their IoUs are float32 tensors and a Python
+        threshold is compared as a float32), float64 for keras-retinanet and py-faster-rcnn. In
+        float32, two IoUs that differ in float64 can tie (both anchors become low-quality matches)
+        and an IoU within a float32 ulp of a threshold can fall on the other side.
 
     Returns
     -------
@@ -107,7 +176,7 @@ def assign(
         ``1`` positive, ``0`` negative, ``-1`` ignored.
     matched : numpy.ndarray of int64, shape (N,)
         Index into ``gt_boxes`` of each positive anchor's box, ``-1`` for the others. Ties between
-        boxes go to the lower index (``numpy.argmax``).
+        boxes go to the lower index, as ``torch.max`` and ``numpy.argmax`` give it.
 
     Raises
     ------
@@ -117,7 +186,7 @@ def assign(
 
     Examples
     --------
-    An anchor with IoU exactly 0.4 with the only box, and one with IoU 0.45:
+    An anchor with IoU exactly 0.4 with the only box:
 
     >>> anchors = [[0, 0, 10, 10], [0, 0, 10, 10]]
     >>> assign(anchors[:1], [[0, 0, 10, 4]], rule="keras-retinanet")[0].tolist()
@@ -126,12 +195,20 @@ def assign(
     [1]
     >>> assign(anchors[:1], [[0, 0, 10, 4]], rule="torchvision", allow_low_quality=False)[0].tolist()
     [-1]
+
+    An IoU of 0.39999999 in float64 is 0.4 in float32, so torchvision ignores the anchor:
+
+    >>> box = [[0, 0, 10, 3.9999999]]
+    >>> assign([[0, 0, 10, 10]], box, allow_low_quality=False)[0].tolist()
+    [-1]
+    >>> assign([[0, 0, 10, 10]], box, allow_low_quality=False, dtype="float64")[0].tolist()
+    [0]
     """
-    if rule not in ASSIGNMENT_RULES:
-        raise ValueError(f"rule must be one of {tuple(ASSIGNMENT_RULES)}, got {rule!r}")
-    pos_default, neg_default, low_default = ASSIGNMENT_RULES[rule]
-    pos = pos_default if positive_iou is None else real_scalar(positive_iou, "positive_iou")
-    neg = neg_default if negative_iou is None else real_scalar(negative_iou, "negative_iou")
+    if rule not in _RULES:
+        raise ValueError(f"rule must be one of {tuple(_RULES)}, got {rule!r}")
+    table = _RULES[rule]
+    pos = table.positive_iou if positive_iou is None else real_scalar(positive_iou, "positive_iou")
+    neg = table.negative_iou if negative_iou is None else real_scalar(negative_iou, "negative_iou")
     for value, name in ((pos, "positive_iou"), (neg, "negative_iou")):
         if not 0 <= value <= 1:
             raise ValueError(f"{name} must be in [0, 1], got {value}")
@@ -140,7 +217,7 @@ def assign(
     if rule == "detectron2" and neg <= 0:  # Matcher.__init__ asserts thresholds[0] > 0 (L51)
         raise ValueError(f"negative_iou must be > 0 for detectron2, got {neg}")
     if allow_low_quality is None:
-        low_quality = low_default
+        low_quality = table.low_quality
     elif isinstance(allow_low_quality, (bool, np.bool_)):
         low_quality = bool(allow_low_quality)
     else:
@@ -152,46 +229,25 @@ def assign(
         )
     if min_pos_iou is not None and rule != "mmdet":
         raise ValueError(f"min_pos_iou is an mmdet option, got it with rule={rule!r}")
-    min_pos = 0.0 if min_pos_iou is None else real_scalar(min_pos_iou, "min_pos_iou")
+    precision = table.dtype if dtype is None else dtype
+    if precision not in ("float32", "float64"):
+        raise ValueError(f"dtype must be 'float32', 'float64' or None, got {dtype!r}")
+    ftype = np.float32 if precision == "float32" else np.float64
+    pos, neg = ftype(pos), ftype(neg)
+    min_pos = ftype(0.0 if min_pos_iou is None else real_scalar(min_pos_iou, "min_pos_iou"))
 
-    iou = box_iou(anchors, gt_boxes, inclusive=rule == "py-faster-rcnn")  # (N, M)
+    iou = box_iou(anchors, gt_boxes, inclusive=table.inclusive, dtype=precision).astype(ftype)
     n, m = iou.shape
-    labels = np.zeros(n, dtype=np.int64)
-    matched = np.full(n, -1, dtype=np.int64)
-    if n == 0 or m == 0:
-        return labels, matched  # no box: every anchor is background in all five libraries
+    if n == 0 or m == 0:  # no box: every anchor is background in all five libraries
+        return np.zeros(n, dtype=np.int64), np.full(n, -1, dtype=np.int64)
     best = iou.max(axis=1)
-    argbest = iou.argmax(axis=1)
-
-    if rule == "keras-retinanet":
-        labels[(best > neg) & (best < pos)] = -1
-        labels[best >= pos] = 1
-    elif rule in ("torchvision", "detectron2"):
-        labels[(best >= neg) & (best < pos)] = -1
-        labels[best >= pos] = 1
-        if low_quality:
-            labels[_best_for_each_box(iou).any(axis=1)] = 1
-    elif rule == "mmdet":
-        labels[:] = -1
-        labels[(best >= 0) & (best < neg)] = 0
-        labels[best >= pos] = 1
-        matched[best >= pos] = argbest[best >= pos]
-        if low_quality:
-            ties = _best_for_each_box(iou)
-            box_best = iou.max(axis=0)
-            for box in range(m):  # in index order: a later box re-matches a shared anchor
-                if box_best[box] >= min_pos:
-                    labels[ties[:, box]] = 1
-                    matched[ties[:, box]] = box
-        return labels, matched
-    else:  # py-faster-rcnn, RPN_CLOBBER_POSITIVES = False
-        labels[:] = -1
-        labels[best < neg] = 0
-        if low_quality:
-            labels[_best_for_each_box(iou).any(axis=1)] = 1
-        labels[best >= pos] = 1
-    matched[labels == 1] = argbest[labels == 1]
-    return labels, matched
+    labels = _threshold_labels(best, pos, neg, table.negative_closed)
+    matched = np.where(labels == 1, iou.argmax(axis=1), -1)
+    if low_quality:
+        _low_quality_matches(iou, labels, matched, table.rematch, min_pos)
+    if not table.rematch:
+        matched = np.where(labels == 1, iou.argmax(axis=1), -1)
+    return labels, matched.astype(np.int64)
 
 
 def _level_sizes(anchors_per_level: Sequence[int], total: int) -> list[int]:
@@ -220,7 +276,16 @@ def atss_assign(
     inside the box (at least 0.01 px from every side) are positive. An anchor positive for several
     boxes goes to the one it overlaps most. Everything else is negative; nothing is ignored. This
     follows open-mmlab/mmdetection ``mmdet/models/task_modules/assigners/atss_assigner.py``
-    @adc8ffa, including the sample standard deviation (``torch.std``, ``ddof=1``).
+    @adc8ffa, including the sample standard deviation (``torch.std``, ``ddof=1``), and computes in
+    float32 as mmdetection does.
+
+    Where this is exact (measured against mmdetection 3.3.0's ``ATSSAssigner``, goldens in
+    ``tests/conformance/mmdet``): on random images with float boxes every label and match agrees.
+    Where it is not: mmdetection picks the ``k`` nearest anchors with ``torch.topk``, whose choice
+    among anchors at *equal* distance is neither the lowest index (taken here) nor any order we could
+    reproduce (it depends on torch's selection algorithm). Equal distances are common with integer
+    boxes, whose centres sit on the anchor grid's symmetry lines: on random integer-box images of
+    320 x 384 with mmdetection's ATSS anchors, 12 of 60 images get a different assignment.
 
     Parameters
     ----------
@@ -232,7 +297,7 @@ def atss_assign(
         How many of the anchors belong to each level, in order; must add up to ``N``.
     k : int, default 9
         Candidates per level (fewer on a level with fewer anchors). Distance ties go to the lower
-        anchor index.
+        anchor index (mmdetection's ``torch.topk`` may choose another; see above).
 
     Returns
     -------
@@ -266,10 +331,14 @@ def atss_assign(
     matched = np.full(n, -1, dtype=np.int64)
     if m == 0:
         return labels, matched
-    iou = box_iou(priors, gts)  # (N, M)
-    prior_centres = (priors[:, :2] + priors[:, 2:]) / 2
-    gt_centres = (gts[:, :2] + gts[:, 2:]) / 2
-    distance = np.linalg.norm(prior_centres[:, None, :] - gt_centres[None, :, :], axis=2)
+    # mmdetection computes in float32 (its priors and boxes are float32 tensors), so does this.
+    f = np.float32
+    p32, g32 = priors.astype(f), gts.astype(f)
+    iou = box_iou(priors, gts, dtype="float32").astype(f)  # (N, M)
+    prior_centres = (p32[:, :2] + p32[:, 2:]) / f(2)
+    gt_centres = (g32[:, :2] + g32[:, 2:]) / f(2)
+    delta = prior_centres[:, None, :] - gt_centres[None, :, :]
+    distance = np.sqrt(delta[..., 0] * delta[..., 0] + delta[..., 1] * delta[..., 1])
     candidates = []
     start = 0
     for size in sizes:
@@ -284,13 +353,15 @@ def atss_assign(
         )
     columns = np.arange(m)[None, :]
     candidate_iou = iou[candidate, columns]
-    threshold = candidate_iou.mean(axis=0) + candidate_iou.std(axis=0, ddof=1)
+    mean = candidate_iou.astype(np.float64).mean(axis=0).astype(f)
+    std = candidate_iou.astype(np.float64).std(axis=0, ddof=1).astype(f)
+    threshold = mean + std
     cx, cy = prior_centres[candidate, 0], prior_centres[candidate, 1]
     margin = np.minimum.reduce(
-        [cx - gts[:, 0], cy - gts[:, 1], gts[:, 2] - cx, gts[:, 3] - cy]
+        [cx - g32[:, 0], cy - g32[:, 1], g32[:, 2] - cx, g32[:, 3] - cy]
     )
-    positive = (candidate_iou >= threshold[None, :]) & (margin > 0.01)
-    score = np.full((n, m), -np.inf)
+    positive = (candidate_iou >= threshold[None, :]) & (margin > f(0.01))
+    score = np.full((n, m), -np.inf, dtype=f)
     rows, cols = candidate[positive], np.broadcast_to(columns, candidate.shape)[positive]
     score[rows, cols] = iou[rows, cols]
     best = score.max(axis=1)

@@ -190,7 +190,7 @@ def test_malformed_yolo_labels(tmp_path, line, words):
 def test_yolo_without_images_or_sizes(tmp_path):
     (tmp_path / "labels").mkdir()
     (tmp_path / "labels" / "x.txt").write_text("0 0.5 0.5 0.1 0.1\n")
-    with pytest.raises(FileNotFoundError, match="x.txt: no image x.* in .*pass image_size="):
+    with pytest.raises(FileNotFoundError, match="x.txt: no image x.* in .*image_size="):
         anchorlib.load_boxes(tmp_path)
 
 
@@ -245,7 +245,112 @@ def test_letterbox_wh():
     assert wh.tolist() == [[50.0, 25.0], [10.0, 30.0]]
     with pytest.raises(ValueError, match="image_wh must have shape \\(1, 2\\)"):
         anchorlib.letterbox_wh([[0, 0, 1, 1]], [640, 480], 640)
-    with pytest.raises(ValueError, match="image_wh must be finite"):
+    with pytest.raises(ValueError, match="image_wh holds unknown image sizes"):
         anchorlib.letterbox_wh([[0, 0, 1, 1]], [[np.nan, 480]], 640)
+    with pytest.raises(ValueError, match="image_wh must be finite"):
+        anchorlib.letterbox_wh([[0, 0, 1, 1]], [[np.inf, 480]], 640)
     with pytest.raises(ValueError, match="long_side must be positive"):
         anchorlib.letterbox_wh([[0, 0, 1, 1]], [[640, 480]], 0)
+
+
+# --- the raccoon_dataset CSV layout and bad input (issue 17, items 6 and 7) ---------------------------
+
+# Two rows written here by hand in the layout of datitran/raccoon_dataset's xml_to_csv.py (header
+# `filename,width,height,class,xmin,ymin,xmax,ymax`, VOC values copied verbatim); the numbers are
+# made up. The VOC XML of the same first object is written below to show both give one box.
+VOC_CSV = """filename,width,height,class,xmin,ymin,xmax,ymax
+a.jpg,650,417,raccoon,81,88,522,408
+b.jpg,200,100,dog,1,1,50,100
+"""
+
+VOC_XML = """<annotation><filename>a.jpg</filename><size><width>650</width><height>417</height></size>
+<object><name>raccoon</name><bndbox><xmin>81</xmin><ymin>88</ymin><xmax>522</xmax><ymax>408</ymax></bndbox></object>
+</annotation>"""
+
+
+def test_voc_csv_layout_reads_like_the_xml_it_was_made_from(tmp_path):
+    (tmp_path / "labels.csv").write_text(VOC_CSV)
+    (tmp_path / "a.xml").write_text(VOC_XML)
+    data = anchorlib.load_boxes(tmp_path / "labels.csv")
+    # By hand, the VOC rule: x1 = xmin - 1, y1 = ymin - 1, x2 = xmax, y2 = ymax.
+    assert data.boxes.tolist() == [[80, 87, 522, 408], [0, 0, 50, 100]]
+    assert data.image_wh.tolist() == [[650, 417], [200, 100]]  # from the width/height columns
+    assert data.classes == ("raccoon", "dog") and data.num_images == 2 and data.fmt == "csv"
+    xml = anchorlib.load_boxes(tmp_path / "a.xml")
+    assert xml.boxes.tolist() == data.boxes[:1].tolist()
+
+
+def test_voc_csv_layout_with_a_byte_order_mark_and_bad_rows(tmp_path):
+    path = tmp_path / "labels.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + VOC_CSV.encode())  # as spreadsheet programs save it
+    assert len(anchorlib.load_boxes(path).boxes) == 2
+    path.write_text(VOC_CSV + "c.jpg,10,10,cat,1,1\n")
+    with pytest.raises(ValueError, match=r"labels.csv: line 4: expected 8 fields"):
+        anchorlib.load_boxes(path)
+    path.write_text(VOC_CSV)
+    with pytest.raises(ValueError, match="drop image_size"):
+        anchorlib.load_boxes(path, image_size=(10, 10))
+
+
+@pytest.mark.parametrize("name", ["a.json", "a.csv", "labels/a.txt", "classes.txt"])
+def test_text_that_is_not_utf8_names_the_file(tmp_path, name):
+    (tmp_path / "labels").mkdir()
+    (tmp_path / "labels" / "b.txt").write_text("0 0.5 0.5 0.1 0.1\n")
+    (tmp_path / name).write_bytes("caf\u00e9 1 2".encode("latin-1"))  # Latin-1, not UTF-8
+    path = tmp_path if name.endswith(".txt") else tmp_path / name
+    with pytest.raises(ValueError, match=rf"{name}: not UTF-8 text"):
+        sizes = (10, 10) if name.endswith((".txt", ".csv")) else None
+        anchorlib.load_boxes(path, "yolo" if name.endswith(".txt") else None, image_size=sizes)
+
+
+def _one_box_coco(tmp_path, bbox, images=None):
+    images = images or [{"id": 1, "width": 64, "height": 48}]
+    data = {"images": images, "categories": [{"id": 1, "name": "a"}],
+            "annotations": [{"id": 9, "image_id": 1, "category_id": 1, "bbox": bbox}]}
+    (tmp_path / "c.json").write_text(json.dumps(data))
+    return tmp_path / "c.json"
+
+
+@pytest.mark.parametrize(
+    "bbox, words",
+    [
+        ([1e308, 0, 1e308, 10], "box area overflows"),
+        ([0, 0, 1e6, 10], r"box \[0.0, 0.0, 1000000.0, 10.0\] lies more than one image size outside"),
+        ([True, 0, 10, 10], "bbox must be a JSON number, got True"),
+        (["10", 0, 10, 10], "bbox must be a JSON number, got '10'"),
+    ],
+)
+def test_coco_boxes_that_would_move_the_anchors_are_refused(tmp_path, bbox, words):
+    with pytest.raises(ValueError, match=rf"c.json: annotations\[0\] \(id 9\): {words}"):
+        anchorlib.load_boxes(_one_box_coco(tmp_path, bbox))
+
+
+def test_duplicate_coco_image_ids_are_refused(tmp_path):
+    images = [{"id": 1, "width": 64, "height": 48}, {"id": 1, "width": 640, "height": 480}]
+    with pytest.raises(ValueError, match=r"c.json: images\[1\]: id 1 appears twice"):
+        anchorlib.load_boxes(_one_box_coco(tmp_path, [0, 0, 10, 10], images))
+
+
+def test_image_size_is_refused_where_the_files_give_sizes(tmp_path):
+    with pytest.raises(ValueError, match="image_size applies to YOLO labels and CSV files only: COCO"):
+        anchorlib.load_boxes(_one_box_coco(tmp_path, [0, 0, 10, 10]), image_size=(10, 10))
+    (tmp_path / "a.xml").write_text(VOC_XML)
+    with pytest.raises(ValueError, match="only: VOC"):
+        anchorlib.load_boxes(tmp_path / "a.xml", image_size=(10, 10))
+
+
+def test_a_dataset_root_points_at_its_annotations_folder(tmp_path):
+    (tmp_path / "annotations").mkdir()
+    (tmp_path / "images").mkdir()
+    (tmp_path / "annotations" / "a.xml").write_text(VOC_XML)
+    with pytest.raises(ValueError, match=r"annotations are in .*annotations \(1 .xml file\): pass one of those"):
+        anchorlib.load_boxes(tmp_path)
+
+
+def test_keep_ratio_wh_by_hand():
+    # 640x480 to short side 800: factor 800 / 480; 2000x500: 800 / 500 = 1.6 would make the long side
+    # 3200 > 1333, so the factor is 1333 / 2000.
+    wh = anchorlib.keep_ratio_wh([[0, 0, 30, 60], [0, 0, 30, 60]], [[640, 480], [2000, 500]], 800, 1333)
+    np.testing.assert_allclose(wh, [[50, 100], [30 * 0.6665, 60 * 0.6665]])
+    with pytest.raises(ValueError, match="unknown image sizes"):
+        anchorlib.keep_ratio_wh([[0, 0, 1, 1]], [[np.nan, np.nan]], 800, 1333)

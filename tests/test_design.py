@@ -197,3 +197,35 @@ def test_kmeans_patience_stops_early_but_never_below_the_start():
     assert anchorlib.mean_best_iou(wh, quick) >= anchorlib.mean_best_iou(wh, start)
     with pytest.raises(ValueError, match="patience must be positive"):
         anchorlib.kmeans_anchors(wh, 3, patience=0)
+
+
+def test_ratio_metric_equals_yolov5s_formula_bit_for_bit():
+    # YOLOv5 (utils/autoanchor.py, metric): r = wh[:, None] / k[None]; x = min(r, 1 / r).min(2).
+    # The two sides computed apart must give the very same floats, not merely close ones.
+    from anchorlib.design import _ratio_metric
+
+    rng = np.random.default_rng(5)
+    wh = rng.uniform(1, 600, (500, 2))
+    anchors = rng.uniform(2, 400, (9, 2))
+    r = wh[:, None] / anchors[None]
+    expected = np.minimum(r, 1 / r).min(2)
+    assert np.array_equal(_ratio_metric(wh, anchors), expected)
+
+
+def test_yolov5_box_filter_by_hand():
+    # YOLOv5 keeps (wh >= 2).any(1) and warns about (wh < 3).any(1): by hand for these four boxes,
+    # kept: all but 1.9x1.9; warned: 1.9x1.9, 2x50, 50x2.5.
+    kept, dropped, small = anchorlib.yolov5_box_filter([[1.9, 1.9], [2, 50], [50, 2.5], [3, 3]])
+    assert kept.tolist() == [[2, 50], [50, 2.5], [3, 3]] and dropped == 1 and small == 3
+
+
+def test_kmeans_restarts_never_worse_and_seeded():
+    wh = anchorlib.synthetic_boxes(400, seed=1).wh
+    one = anchorlib.kmeans_anchors(wh, 5, seed=3)
+    many = anchorlib.kmeans_anchors(wh, 5, seed=3, restarts=8)
+    assert anchorlib.mean_best_iou(wh, many) >= anchorlib.mean_best_iou(wh, one)
+    assert np.array_equal(many, anchorlib.kmeans_anchors(wh, 5, seed=3, restarts=8))
+    with pytest.raises(ValueError, match="restarts must be 1 when init is given"):
+        anchorlib.kmeans_anchors(wh, 2, init=[[1, 1], [2, 2]], restarts=2)
+    with pytest.raises(ValueError, match="restarts must be positive"):
+        anchorlib.kmeans_anchors(wh, 2, restarts=0)

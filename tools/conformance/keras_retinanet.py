@@ -1,0 +1,126 @@
+"""Goldens of keras-retinanet 1.0.0 (@7ac91df): anchors of the keras-retinanet preset, cell
+anchors, ``bbox_transform``, ``compute_overlap`` and ``compute_gt_annotations``, computed by
+keras-retinanet's own numpy/Cython code (float64, as its training generator computes).
+
+Run as ``python -m tools.conformance.keras_retinanet`` from the repository root in the conformance
+environment with ``SOURCES`` pointing at the source snapshots (``make conformance``). Writes
+``tests/conformance/keras_retinanet/``. ``keras_retinanet/utils/compute_overlap.pyx`` is compiled with
+Cython in the extracted copy, as its ``setup.py`` does.
+
+Shims (imports only): ``tensorflow``, a stand-in module whose ``keras.backend.floatx()`` answers
+``"float32"`` (Keras' default), because ``keras_retinanet/utils/anchors.py`` imports
+``from tensorflow import keras`` for that one call. TensorFlow is not installed, so the Keras
+``Anchors`` layer (float32 inference anchors) and ``backend.bbox_transform_inv`` are not run here.
+
+Feature-map sizes are keras-retinanet's own ``guess_shapes`` (the default ``shapes_callback`` of
+``anchors_for_shape``), not a run of the Keras backbone.
+"""
+
+from __future__ import annotations
+
+import sys
+import types
+
+import numpy as np
+
+from tools.conformance import _common as c
+
+SOURCE = c.source_tree("keras-retinanet")
+c.build_cython(SOURCE, "keras_retinanet.utils.compute_overlap", "keras_retinanet/utils/compute_overlap.pyx")
+
+_tf = types.ModuleType("tensorflow")
+_tf.keras = types.SimpleNamespace(backend=types.SimpleNamespace(floatx=lambda: "float32"))
+sys.modules.setdefault("tensorflow", _tf)
+sys.path.insert(0, str(SOURCE))
+
+from keras_retinanet.utils.anchors import (  # noqa: E402
+    AnchorParameters,
+    anchors_for_shape,
+    bbox_transform,
+    compute_gt_annotations,
+    generate_anchors,
+)
+from keras_retinanet.utils.compute_overlap import compute_overlap  # noqa: E402
+
+
+def preset_anchors(goldens: c.Goldens, rng) -> None:
+    for h, w in c.IMAGE_SIZES:
+        anchors = anchors_for_shape((h, w, 3))
+        rows = c.sample_rows(len(anchors), rng)
+        goldens.add(
+            f"anchors/keras-retinanet/{h}x{w}", kind="anchors",
+            call=f"anchors_for_shape(({h}, {w}, 3))",
+            anchorlib=f"anchors_for_image(({h}, {w}), 'keras-retinanet')",
+            arrays={"rows": rows, "sample": anchors[rows]},
+            preset="keras-retinanet", image_shape=[h, w], feature_shapes=None,
+            counts=None, total=int(len(anchors)), dtype=str(anchors.dtype), sha256=c.digest(anchors), cases=1,
+        )
+
+
+def cell_anchors(goldens: c.Goldens, rng) -> None:
+    n = 300
+    base = np.concatenate([rng.integers(1, 1024, n // 2), np.exp(rng.uniform(0, 7, n - n // 2))])
+    ratios = np.exp(rng.uniform(np.log(0.02), np.log(50), (n, 3))).astype(np.float32)
+    scales = np.exp(rng.uniform(np.log(0.5), np.log(4), (n, 3))).astype(np.float32)
+    ratios[:20] = AnchorParameters.default.ratios
+    scales[:20] = AnchorParameters.default.scales
+    out = np.stack([generate_anchors(float(b), r, s) for b, r, s in zip(base, ratios, scales)])
+    goldens.add(
+        "cell_anchors", kind="cell_anchors",
+        call="generate_anchors(base_size, ratios (float32 array), scales (float32 array))",
+        anchorlib="keras_retinanet_base_anchors(base_size, ratios, scales)",
+        arrays={"base": base, "ratios": ratios, "scales": scales, "anchors": out}, cases=n,
+    )
+
+
+def coders(goldens: c.Goldens, rng) -> None:
+    for name, (a, b, _) in c.coding_inputs(rng).items():
+        goldens.add(
+            f"encode/{name}", kind="encode_corners", call="bbox_transform(anchors, boxes)",
+            anchorlib="encode_corners(anchors, boxes)",
+            arrays={"anchors": a, "boxes": b, "out": bbox_transform(a, b)}, cases=len(a),
+        )
+
+
+def ious(goldens: c.Goldens, rng) -> None:
+    for name, (a, b) in c.iou_inputs(rng).items():
+        goldens.add(
+            f"iou/{name}", kind="iou", call="compute_overlap(boxes1, boxes2)",
+            anchorlib="box_iou(boxes1, boxes2)",
+            arrays={"boxes1": a, "boxes2": b, "out": compute_overlap(a, b)}, cases=len(a) * len(b),
+        )
+
+
+def matching(goldens: c.Goldens, rng) -> None:
+    anchors = anchors_for_shape((160, 192, 3))
+    problems = c.assignment_problems(rng, anchors, (0.4, 0.5))
+    labels, matched = [], []
+    for a, g in c.iter_problems(problems):
+        a, g = a.astype(np.float64), g.astype(np.float64)
+        positive, ignore, argmax = compute_gt_annotations(a, g)
+        labels.append(np.where(positive, 1, np.where(ignore, -1, 0)))
+        matched.append(np.where(positive, argmax, -1))
+    goldens.add(
+        "assign/default", kind="assign",
+        call="compute_gt_annotations(anchors, gts) (negative_overlap=0.4, positive_overlap=0.5); labels: positive -> 1, ignore -> -1, else 0",
+        anchorlib="assign(anchors, gts, rule='keras-retinanet')",
+        arrays={**problems, "labels": np.concatenate(labels).astype(np.int8),
+                "matched": np.concatenate(matched).astype(np.int32)},
+        rule="keras-retinanet", positive_iou=0.5, negative_iou=0.4, allow_low_quality=False,
+        cases=len(problems["image_anchor_set"]),
+    )
+
+
+def main() -> None:
+    commit = c.PINNED_SOURCES["keras-retinanet"][1]
+    goldens = c.Goldens("keras_retinanet", {"version": f"fizyr/keras-retinanet@{commit} (1.0.0)"})
+    preset_anchors(goldens, np.random.default_rng(31))
+    cell_anchors(goldens, np.random.default_rng(32))
+    coders(goldens, np.random.default_rng(33))
+    ious(goldens, np.random.default_rng(34))
+    matching(goldens, np.random.default_rng(35))
+    goldens.write()
+
+
+if __name__ == "__main__":
+    main()
