@@ -91,6 +91,14 @@ CPY               := $(CONFORMANCE_VENV)/bin/python
 CONFORMANCE_STAMP := $(CONFORMANCE_VENV)/.installed-$(shell cat tools/conformance/requirements.txt | cksum | cut -d' ' -f1)
 MMCV_SDIST_SHA256 := d387bcab66b467479b6660310e23746cfc79c6e57acf04094680adb499a5cd3f
 CONFORMANCE_SCRIPTS = $(filter-out tools/conformance/_%,$(wildcard tools/conformance/*.py))
+CONFORMANCE_TF_VENV ?= .venv-conformance-tf
+CONFORMANCE_TF_STAMP := $(CONFORMANCE_TF_VENV)/.installed-$(shell cat tools/conformance/requirements-tf.txt | cksum | cut -d' ' -f1)
+
+$(CONFORMANCE_TF_STAMP): tools/conformance/requirements-tf.txt
+	@test -x $(CONFORMANCE_TF_VENV)/bin/python || $(PYTHON) -m venv $(CONFORMANCE_TF_VENV)
+	$(CONFORMANCE_TF_VENV)/bin/python -m pip install --quiet -r tools/conformance/requirements-tf.txt
+	@rm -f $(CONFORMANCE_TF_VENV)/.installed-*
+	@touch $@
 
 $(CONFORMANCE_STAMP): tools/conformance/requirements.txt
 	@test -x $(CPY) || $(PYTHON) -m venv $(CONFORMANCE_VENV)
@@ -108,11 +116,12 @@ $(CONFORMANCE_STAMP): tools/conformance/requirements.txt
 	@touch $@
 
 ## conformance: regenerate tests/conformance/ goldens with the real libraries (SOURCES=dir of git snapshots; tools/conformance/README.md)
-conformance: $(CONFORMANCE_STAMP)
+conformance: $(CONFORMANCE_STAMP) $(CONFORMANCE_TF_STAMP)
 	@test -d $(SOURCES) || { echo "conformance: SOURCES=$(SOURCES) is not a directory (see tools/conformance/README.md)"; exit 2; }
 	@for script in $(CONFORMANCE_SCRIPTS); do \
 	  module=$$(basename $$script .py); echo "== $$module"; \
 	  SOURCES=$(abspath $(SOURCES)) CONFORMANCE_BUILD=$(abspath $(CONFORMANCE_BUILD)) \
+	  CONFORMANCE_TF_PYTHON=$(abspath $(CONFORMANCE_TF_VENV))/bin/python \
 	    $(CPY) -W ignore -m tools.conformance.$$module || exit 1; \
 	done
 

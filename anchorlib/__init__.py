@@ -53,7 +53,7 @@ from .receptive import (
     trace,
     true_centers,
 )
-from .shapes import anchor_shapes, base_anchors, octave_scales
+from .shapes import RATIO_ORIENTATION, anchor_shapes, base_anchors, octave_scales
 from .yolo import YOLOV5_ANCHORS, YOLOV5_STRIDES, Yolov5Targets, yolov5_assign, yolov5_decode, yolov5_grid
 
 __version__ = "0.1.0"
@@ -106,6 +106,7 @@ __all__ = [
     "position_coverage",
     "Preset",
     "PRESETS",
+    "RATIO_ORIENTATION",
     "py_faster_rcnn_base_anchors",
     "RatioScaleFit",
     "shape_iou",

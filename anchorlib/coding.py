@@ -49,7 +49,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._checks import boxes_array, positive_vector, real_array, real_scalar
+from ._checks import boxes_array, positive_scalar, positive_vector, real_array, real_scalar
 
 __all__ = ["CODING_LIBRARIES", "DEFAULT_SCALE_CLAMP", "encode", "decode", "encode_corners", "decode_corners"]
 
@@ -301,6 +301,12 @@ def decode(
     mean, std = _means_stds(lib, weights, means, stds)
     if lib not in ("mmdet", "mmdet-legacy") and (max_shape is not None or add_ctr_clamp):
         raise ValueError(f"max_shape and add_ctr_clamp are mmdet's options, got them with library={library!r}")
+    if max_shape is not None:
+        if isinstance(max_shape, (str, bytes)) or not hasattr(max_shape, "__len__") or len(max_shape) < 2:
+            raise TypeError(f"max_shape must be an (height, width) pair, got {max_shape!r}")
+        max_shape = (positive_scalar(max_shape[0], "max_shape[0]"), positive_scalar(max_shape[1], "max_shape[1]"))
+    if not isinstance(clip_border, (bool, np.bool_)) or not isinstance(add_ctr_clamp, (bool, np.bool_)):
+        raise TypeError(f"clip_border and add_ctr_clamp must be True or False, got {clip_border!r}, {add_ctr_clamp!r}")
     ftype, one = _arithmetic(lib)
     reference = _reference_boxes(anchors, "anchors", one)
     codes = _deltas(deltas, reference)

@@ -250,6 +250,106 @@ def assign(
     return labels, matched.astype(np.int64)
 
 
+# ---- torch.topk's choice among equal values (CPU) --------------------------------------------------
+# torch.topk on CPU (aten/src/ATen/native/TopKImpl.h, topk_impl_loop) copies the values with their
+# indices and calls std::partial_sort when k * 64 <= n, else std::nth_element, comparing values only.
+# Which of several equal values it keeps is therefore decided by libstdc++'s algorithms (bits/stl_heap.h
+# __adjust_heap/__make_heap, bits/stl_algo.h __heap_select/__introselect/__unguarded_partition_pivot/
+# __insertion_sort), reproduced step for step below with comp(a, b) = a < b. Only the chosen *set*
+# matters to ATSS. Checked against torch 2.14.1 on 400 random tie-heavy columns and through the goldens.
+
+
+def _adjust_heap(q: list, base: int, hole: int, length: int, value: tuple) -> None:
+    top = second = hole
+    while second < (length - 1) // 2:
+        second = 2 * (second + 1)
+        if q[base + second][0] < q[base + second - 1][0]:
+            second -= 1
+        q[base + hole] = q[base + second]
+        hole = second
+    if length % 2 == 0 and second == (length - 2) // 2:
+        second = 2 * (second + 1)
+        q[base + hole] = q[base + second - 1]
+        hole = second - 1
+    parent = (hole - 1) // 2
+    while hole > top and q[base + parent][0] < value[0]:
+        q[base + hole] = q[base + parent]
+        hole, parent = parent, (parent - 1) // 2
+    q[base + hole] = value
+
+
+def _heap_select(q: list, first: int, middle: int, last: int) -> None:
+    length = middle - first
+    for parent in range((length - 2) // 2, -1, -1) if length >= 2 else ():
+        _adjust_heap(q, first, parent, length, q[first + parent])
+    for i in range(middle, last):
+        if q[i][0] < q[first][0]:
+            value, q[i] = q[i], q[first]
+            _adjust_heap(q, first, 0, length, value)
+
+
+def _median_to_first(q: list, result: int, a: int, b: int, c: int) -> None:
+    if q[a][0] < q[b][0]:
+        pick = b if q[b][0] < q[c][0] else (c if q[a][0] < q[c][0] else a)
+    else:
+        pick = a if q[a][0] < q[c][0] else (c if q[b][0] < q[c][0] else b)
+    q[result], q[pick] = q[pick], q[result]
+
+
+def _partition(q: list, first: int, last: int, pivot: int) -> int:
+    while True:
+        while q[first][0] < q[pivot][0]:
+            first += 1
+        last -= 1
+        while q[pivot][0] < q[last][0]:
+            last -= 1
+        if not first < last:
+            return first
+        q[first], q[last] = q[last], q[first]
+        first += 1
+
+
+def _insertion_sort(q: list, first: int, last: int) -> None:
+    for i in range(first + 1, last):
+        value = q[i]
+        if value[0] < q[first][0]:
+            q[first + 1:i + 1] = q[first:i]
+            q[first] = value
+        else:
+            j = i
+            while value[0] < q[j - 1][0]:
+                q[j] = q[j - 1]
+                j -= 1
+            q[j] = value
+
+
+def _nth_element(q: list, nth: int) -> None:
+    first, last = 0, len(q)
+    depth = 2 * (len(q).bit_length() - 1)
+    while last - first > 3:
+        if depth == 0:
+            _heap_select(q, first, nth + 1, last)
+            q[first], q[nth] = q[nth], q[first]
+            return
+        depth -= 1
+        _median_to_first(q, first, first + 1, first + (last - first) // 2, last - 1)
+        cut = _partition(q, first + 1, last, first)
+        first, last = (cut, last) if cut <= nth else (first, cut)
+    _insertion_sort(q, first, last)
+
+
+def _topk_smallest(values: np.ndarray, k: int) -> np.ndarray:
+    """Indices of the ``k`` smallest values, chosen among ties as ``torch.topk(k, largest=False)``
+    does on CPU (sorted by index; ATSS needs the set only)."""
+    q = [(float(v), j) for j, v in enumerate(values)]
+    if k < len(q):
+        if k * 64 <= len(q):
+            _heap_select(q, 0, k, len(q))
+        else:
+            _nth_element(q, k - 1)
+    return np.sort(np.array([j for _, j in q[:k]], dtype=np.int64))
+
+
 def _level_sizes(anchors_per_level: Sequence[int], total: int) -> list[int]:
     if isinstance(anchors_per_level, (str, bytes)) or not hasattr(anchors_per_level, "__len__"):
         raise TypeError(f"anchors_per_level must be a sequence of ints, got {anchors_per_level!r}")
@@ -279,13 +379,15 @@ def atss_assign(
     @adc8ffa, including the sample standard deviation (``torch.std``, ``ddof=1``), and computes in
     float32 as mmdetection does.
 
-    Where this is exact (measured against mmdetection 3.3.0's ``ATSSAssigner``, goldens in
-    ``tests/conformance/mmdet``): on random images with float boxes every label and match agrees.
-    Where it is not: mmdetection picks the ``k`` nearest anchors with ``torch.topk``, whose choice
-    among anchors at *equal* distance is neither the lowest index (taken here) nor any order we could
-    reproduce (it depends on torch's selection algorithm). Equal distances are common with integer
-    boxes, whose centres sit on the anchor grid's symmetry lines: on random integer-box images of
-    320 x 384 with mmdetection's ATSS anchors, 12 of 60 images get a different assignment.
+    mmdetection picks the ``k`` nearest anchors with ``torch.topk``, whose choice among anchors at
+    *equal* distance (common with integer boxes, whose centres sit on the anchor grid's symmetry
+    lines) is neither the lowest nor the highest index: it is whatever libstdc++'s
+    ``std::partial_sort`` (``k * 64 <= n``) or ``std::nth_element`` leaves in front. Both are
+    reproduced here step for step, so ties are broken as torch 2.14 on CPU breaks them: every label
+    and match of mmdetection 3.3.0's ``ATSSAssigner`` is reproduced on 60 float-box and 60
+    integer-box images (goldens in ``tests/conformance/mmdet``; with the lowest index instead, 12 of
+    the 60 integer-box images differed). A torch built with another C++ library could choose
+    otherwise.
 
     Parameters
     ----------
@@ -296,8 +398,8 @@ def atss_assign(
     anchors_per_level : sequence of int
         How many of the anchors belong to each level, in order; must add up to ``N``.
     k : int, default 9
-        Candidates per level (fewer on a level with fewer anchors). Distance ties go to the lower
-        anchor index (mmdetection's ``torch.topk`` may choose another; see above).
+        Candidates per level (fewer on a level with fewer anchors). Distance ties are broken as
+        ``torch.topk`` breaks them (see above).
 
     Returns
     -------
@@ -342,7 +444,8 @@ def atss_assign(
     candidates = []
     start = 0
     for size in sizes:
-        nearest = np.argsort(distance[start:start + size], axis=0, kind="stable")[: min(top, size)]
+        level = distance[start:start + size]
+        nearest = np.stack([_topk_smallest(level[:, j], min(top, size)) for j in range(m)], axis=1)
         candidates.append(nearest + start)
         start += size
     candidate = np.concatenate(candidates, axis=0)  # (C, M) anchor indices

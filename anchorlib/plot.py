@@ -1,14 +1,29 @@
 """Figures for the book. Only this module (and :mod:`anchorlib.cli`) draws or prints.
 
-One helper per kind of figure, so every chapter draws boxes the same way.
+One helper per kind of figure, so every chapter draws boxes the same way, and one figure style for
+the whole book, set when this module is imported (:data:`STYLE`):
+
+* **sized for the text column**: a figure :data:`TEXT_WIDTH` inches wide is shown at its natural size
+  in the website's text column (672 CSS pixels of the theme's ~730), so nothing is scaled down;
+* **legible text**: no text smaller than :data:`SMALLEST_FONT` points, i.e. 13 CSS pixels at natural
+  size (body text is 16);
+* **sharp at any density**: inside Jupyter figures are shown as SVG (vector), not 100-dpi PNG;
+* **colour-blind safe**: the Okabe–Ito colours (:data:`OKABE_ITO`) for lines, bars and points,
+  viridis for maps.
+
+Helpers draw and return what they drew (their axes or figure); they never compute a number a caller
+needs, so a chapter takes its numbers from :mod:`anchorlib`, not from a figure.
 """
 
 from __future__ import annotations
 
+import textwrap
 from typing import Mapping, Sequence
 
+import matplotlib as mpl
 import matplotlib.pyplot as plt
 import numpy as np
+from cycler import cycler
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch, Rectangle
@@ -20,6 +35,10 @@ from .grid import cell_centers, shift
 from .shapes import base_anchors
 
 __all__ = [
+    "OKABE_ITO",
+    "SMALLEST_FONT",
+    "STYLE",
+    "TEXT_WIDTH",
     "anchor_explorer",
     "center_errors",
     "count_bars",
@@ -37,16 +56,78 @@ __all__ = [
     "wh_scatter",
 ]
 
+#: Width in inches of a figure that fills the book's text column at its natural size (SVG: 72 pt per
+#: inch, 96 CSS pixels per inch, so 672 px; the column is about 730 px wide at a 1366 px screen).
+TEXT_WIDTH = 7.0
+
+#: The smallest font size in points of any text the helpers draw (tick labels, legends, notes):
+#: 10 pt is 13.3 CSS pixels at natural size.
+SMALLEST_FONT = 10.0
+
+#: Okabe and Ito's eight colours, distinguishable under the common colour-vision deficiencies; in the
+#: order of the colour cycle, so ``"C0"`` is blue, ``"C1"`` vermillion, ``"C2"`` bluish green.
+OKABE_ITO = ("#0072B2", "#D55E00", "#009E73", "#E69F00", "#56B4E9", "#CC79A7", "#F0E442", "#000000")
+BLUE, VERMILLION, GREEN, ORANGE, SKY, PURPLE, YELLOW, BLACK = OKABE_ITO
+
+#: The book's matplotlib settings, applied to ``matplotlib.rcParams`` when this module is imported.
+STYLE = {
+    "figure.figsize": (TEXT_WIDTH, 4.0),
+    "figure.dpi": 96,                  # 1 inch = 96 CSS pixels, also for PNG output
+    "savefig.dpi": 192,                # rasterised parts (dense scatters) at twice the screen density
+    "font.size": 11,
+    "axes.titlesize": 11,
+    "axes.labelsize": 11,
+    "figure.titlesize": 11,
+    "figure.labelsize": 11,
+    "xtick.labelsize": SMALLEST_FONT,
+    "ytick.labelsize": SMALLEST_FONT,
+    "legend.fontsize": SMALLEST_FONT,
+    "legend.title_fontsize": SMALLEST_FONT,
+    "axes.prop_cycle": cycler(color=OKABE_ITO),
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "lines.linewidth": 1.8,
+    "image.cmap": "viridis",
+    "svg.fonttype": "path",            # text as outlines: the same glyphs on every reader's machine
+    "svg.hashsalt": "anchorlib",       # fixed element ids, so a re-run gives an identical file
+}
+mpl.rcParams.update(STYLE)
+
+
+def _inline_svg() -> None:
+    """In a Jupyter kernel with the inline backend, show figures as SVG (vector, sharp on every
+    screen) with no creation date in the file, so a re-executed notebook stores identical output."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    if get_ipython() is None or "inline" not in mpl.get_backend():
+        return
+    from matplotlib_inline.backend_inline import set_matplotlib_formats
+
+    set_matplotlib_formats("svg", metadata={"Date": None})
+
+
+_inline_svg()
+
+
+def _wrap(text: str, width: int) -> str:
+    """Break a long title into lines of at most ``width`` characters (keeping its own line breaks)."""
+    return "\n".join(textwrap.fill(line, width) for line in text.split("\n"))
+
 
 def new_axes(width: float = 5.0, height: float = 5.0, *, image_coords: bool = True) -> Axes:
     """A fresh figure with one axes of fixed size (so stored outputs stay identical).
 
-    With ``image_coords`` the y axis points down, as in an image, and the aspect ratio is 1.
+    With ``image_coords`` the y axis points down, as in an image, the aspect ratio is 1 and the axes
+    are labelled ``x (px)`` and ``y (px)``.
     """
     figure, ax = plt.subplots(figsize=(width, height))
     if image_coords:
         ax.set_aspect("equal")
         ax.invert_yaxis()
+        ax.set_xlabel("x (px)")
+        ax.set_ylabel("y (px)")
     return ax
 
 
@@ -55,8 +136,9 @@ def new_axes_grid(
 ) -> np.ndarray:
     """A fresh figure of ``rows x cols`` panels of fixed size, sharing both axes (small multiples).
 
-    Returns the axes as a ``(rows, cols)`` array; with ``image_coords`` the y axis points down and
-    the aspect ratio is 1, as in :func:`new_axes`.
+    Returns the axes as a ``(rows, cols)`` array; with ``image_coords`` the y axis points down, the
+    aspect ratio is 1 and the figure's axes are labelled ``x (px)`` and ``y (px)``, as in
+    :func:`new_axes`.
     """
     figure, axes = plt.subplots(rows, cols, figsize=(panel * cols, panel * rows), sharex=True,
                                 sharey=True, squeeze=False)
@@ -64,6 +146,8 @@ def new_axes_grid(
         for ax in axes.flat:
             ax.set_aspect("equal")
         axes[0, 0].invert_yaxis()  # shared: inverts every panel
+        figure.supxlabel("x (px)")
+        figure.supylabel("y (px)")
     return axes
 
 
@@ -85,7 +169,7 @@ def draw_boxes(
     ax : matplotlib.axes.Axes
     boxes : array_like, shape (N, 4)
     colors : str or sequence of str, optional
-        One colour for all boxes, or one per box; default cycles matplotlib's palette.
+        One colour for all boxes, or one per box; default cycles the book's palette (:data:`OKABE_ITO`).
     labels : sequence of str, optional
         Legend label per box (``None`` entries are left out of the legend).
     linestyle, linewidth
@@ -198,36 +282,40 @@ def iou_map(
     ax.set_xlabel("box centre x (px)")
     ax.set_ylabel("box centre y (px)")
     if title:
-        ax.set_title(title)
+        ax.set_title(_wrap(title, 36))
     ax.figure.colorbar(image, ax=ax, shrink=0.8, label="best IoU")
+    return ax
+
+
 def flow_diagram(
-    rows: Mapping[str, Sequence[str]], *, width: float = 9.0, row_height: float = 0.9
+    rows: Mapping[str, Sequence[str]], *, width: float = TEXT_WIDTH, row_height: float = 1.05
 ) -> Axes:
     """Detectors as chains of stages: one row per detector, one labelled box per stage, arrows between.
 
     Parameters
     ----------
     rows : mapping of str to sequence of str
-        Detector name (drawn at the left) to its stages, in order.
+        Detector name (drawn above its row) to its stages, in order; the first stage is drawn grey.
     width, row_height : float
         Figure width and height per row, in inches.
     """
-    figure, ax = plt.subplots(figsize=(width, row_height * len(rows) + 0.3))
+    figure, ax = plt.subplots(figsize=(width, row_height * len(rows)))
     longest = max(len(stages) for stages in rows.values())
     for row, (name, stages) in enumerate(rows.items()):
         y = len(rows) - 1 - row
-        ax.text(-0.15, y, name, ha="right", va="center", fontsize=9, fontweight="bold")
+        ax.text(0.02, y + 0.3, name, ha="left", va="bottom", fontweight="bold")
         for k, stage in enumerate(stages):
-            ax.add_patch(FancyBboxPatch((k + 0.04, y - 0.3), 0.72, 0.6, boxstyle="round,pad=0.02",
-                                        facecolor="tab:blue" if k else "0.85", alpha=0.25 if k else 1,
+            ax.add_patch(FancyBboxPatch((k + 0.04, y - 0.28), 0.8, 0.5, boxstyle="round,pad=0.02",
+                                        facecolor=SKY if k else "0.88", alpha=0.45 if k else 1,
                                         edgecolor="0.3"))
-            ax.text(k + 0.4, y, stage, ha="center", va="center", fontsize=7.5, wrap=True)
+            ax.text(k + 0.44, y - 0.03, stage, ha="center", va="center", fontsize=SMALLEST_FONT)
             if k + 1 < len(stages):
-                ax.annotate("", xy=(k + 1.04, y), xytext=(k + 0.76, y),
+                ax.annotate("", xy=(k + 1.04, y - 0.03), xytext=(k + 0.86, y - 0.03),
                             arrowprops={"arrowstyle": "->", "color": "0.3"})
-    ax.set_xlim(-1.6, longest)
-    ax.set_ylim(-0.5, len(rows) - 0.5)
+    ax.set_xlim(0, longest)
+    ax.set_ylim(-0.45, len(rows) - 0.35)
     ax.axis("off")
+    figure.subplots_adjust(left=0.01, right=0.99, bottom=0.01, top=0.99)
     return ax
 
 
@@ -237,25 +325,26 @@ def iou_histograms(
     *,
     thresholds: Sequence[float | None] | None = None,
     bins: int = 20,
-    width: float = 8.0,
-    height: float = 2.4,
+    width: float = TEXT_WIDTH,
+    height: float = 2.6,
 ) -> np.ndarray:
     """One histogram of IoU values per panel, side by side, with an optional threshold line each.
 
-    ``thresholds`` has one entry per panel (``None`` for no line).
+    ``thresholds`` has one entry per panel (``None`` for no line), drawn dashed in vermillion.
 
     Returns the array of axes.
     """
-    figure, axes = plt.subplots(1, len(ious), figsize=(width, height), sharey=True)
+    figure, axes = plt.subplots(1, len(ious), figsize=(width, height), sharey=True, layout="constrained")
     axes = np.atleast_1d(axes)
     edges = np.linspace(0, 1, bins + 1)
     for k, (ax, values, label) in enumerate(zip(axes, ious, labels)):
-        ax.hist(np.asarray(values, dtype=float), bins=edges, color="tab:blue", alpha=0.7)
+        ax.hist(np.asarray(values, dtype=float), bins=edges, color=BLUE, alpha=0.8)
         if thresholds is not None and thresholds[k] is not None:
-            ax.axvline(thresholds[k], color="tab:red", linestyle="--", linewidth=1)
-        ax.set_title(label, fontsize=9)
-        ax.set_xlabel("IoU with its ground truth", fontsize=8)
-    axes[0].set_ylabel("boxes", fontsize=8)
+            ax.axvline(thresholds[k], color=VERMILLION, linestyle="--", linewidth=1.5)
+        ax.set_title(label)
+        ax.set_xticks([0, 0.5, 1], ["0", "0.5", "1"])
+    figure.supxlabel("IoU with its ground truth")
+    axes[0].set_ylabel("boxes")
     return axes
 
 
@@ -264,10 +353,14 @@ def count_bars(
     names: Sequence[str],
     parts: Sequence[str],
     *,
-    width: float = 8.0,
-    height: float = 3.0,
+    width: float = TEXT_WIDTH,
+    height: float = 4.2,
+    ylabel: str = "positive anchors",
 ) -> Axes:
     """Stacked bars: one bar per name, one coloured segment per part (e.g. positives per box).
+
+    Adjacent segments differ in colour (Okabe–Ito) and in hatching, so they stay apart in grey and
+    for colour-blind readers; the total is written above each bar and the legend sits above the plot.
 
     Parameters
     ----------
@@ -278,15 +371,19 @@ def count_bars(
         Segment labels (legend).
     """
     table = np.asarray(counts, dtype=float)
-    figure, ax = plt.subplots(figsize=(width, height))
+    figure, ax = plt.subplots(figsize=(width, height), layout="constrained")
     bottom = np.zeros(len(names))
+    hatches = ["", "//", "..", "\\\\", "xx", "--", "++", "oo"]
     for k, part in enumerate(parts):
-        ax.bar(names, table[:, k], bottom=bottom, label=part)
+        ax.bar(names, table[:, k], bottom=bottom, label=part, color=OKABE_ITO[k % len(OKABE_ITO)],
+               hatch=hatches[k % len(hatches)], edgecolor="white", linewidth=0.5)
         bottom += table[:, k]
     for x, total in enumerate(bottom):
-        ax.text(x, total, f"{total:.0f}", ha="center", va="bottom", fontsize=8)
-    ax.set_ylabel("positive anchors")
-    ax.legend(fontsize=7, ncol=2, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+        ax.text(x, total, f"{total:.0f}", ha="center", va="bottom", fontsize=SMALLEST_FONT)
+    ax.set_ylabel(ylabel)
+    ax.set_ylim(0, bottom.max() * 1.1 if len(bottom) else 1)
+    ax.legend(ncol=4, loc="lower left", bbox_to_anchor=(0.0, 1.02), frameon=False)
+    return ax
 
 
 def wh_scatter(
@@ -318,12 +415,13 @@ def wh_scatter(
     labels = np.asarray(groups if groups is not None else [""] * len(data))
     for name in dict.fromkeys(labels.tolist()):
         rows = labels == name
-        ax.scatter(data[rows, 0], data[rows, 1], s=size, alpha=0.35, label=name or None, linewidths=0)
+        ax.scatter(data[rows, 0], data[rows, 1], s=size, alpha=0.45, label=name or None, linewidths=0,
+                   marker=["o", "s", "^", "v", "D"][len(ax.collections) % 5], rasterized=True)
     markers = ["X", "P", "D", "s", "^", "v"]
-    fills = ["black", "gold", "magenta", "white", "cyan", "red"]  # apart from the default palette
+    fills = [BLACK, YELLOW, PURPLE, "white", SKY, ORANGE]  # black-edged, apart from the box colours
     for k, (name, shapes) in enumerate((anchors or {}).items()):
         shapes = wh_array(shapes, f"anchors[{name!r}]")
-        ax.scatter(shapes[:, 0], shapes[:, 1], s=60, marker=markers[k % len(markers)],
+        ax.scatter(shapes[:, 0], shapes[:, 1], s=70, marker=markers[k % len(markers)],
                    color=fills[k % len(fills)], edgecolors="black", linewidths=0.8, label=name, zorder=3)
     ax.set_xscale("log")
     ax.set_yscale("log")
@@ -332,16 +430,19 @@ def wh_scatter(
     for ratio in ratios:
         xs = np.array([low, high])
         ax.plot(xs, ratio * xs, ":", color="grey", linewidth=0.8)
-        x_end = min(high, high / ratio)
-        ax.annotate(f"h/w={ratio:g}", (x_end, ratio * x_end), fontsize=7, color="grey",
-                    ha="right", va="top")
+        start, end = max(low, low / ratio), min(high, high / ratio)  # the line inside the square
+        x_label = start * (end / start) ** 0.88  # near its upper end, apart from the other lines' labels
+        ax.annotate(f"$h/w={ratio:g}$", (x_label, ratio * x_label), fontsize=SMALLEST_FONT, color="0.35",
+                    rotation=45, rotation_mode="anchor", ha="center", va="bottom")
     ax.set_xlim(low, high)
     ax.set_ylim(low, high)
     ax.set_aspect("equal")
-    ax.set_xlabel("width (pixels)")
-    ax.set_ylabel("height (pixels)")
-    ax.legend(fontsize=7, loc="upper left")
+    ax.set_xlabel("width $w$ (px)")
+    ax.set_ylabel("height $h$ (px)")
+    ax.legend(loc="upper left", markerscale=1.5)
     return ax
+
+
 def receptive_fields(
     ax: Axes,
     reach: ArrayLike,
@@ -368,13 +469,13 @@ def receptive_fields(
               extent=(0, pixels, cells, 0))
     if starts is not None and rf is not None:
         for row, start in enumerate(np.asarray(starts, dtype=float)):
-            ax.add_patch(Rectangle((start, row + 0.1), rf, 0.8, fill=False, edgecolor="tab:red", linewidth=1.2))
+            ax.add_patch(Rectangle((start, row + 0.1), rf, 0.8, fill=False, edgecolor=VERMILLION, linewidth=1.5))
         lo = min(0.0, float(np.min(starts)))
         hi = max(float(pixels), float(np.max(starts)) + rf)
         ax.set_xlim(lo - 0.5, hi + 0.5)
-        ax.axvspan(lo - 0.5, 0, color="tab:blue", alpha=0.08)
-        ax.axvspan(pixels, hi + 0.5, color="tab:blue", alpha=0.08)
-    ax.set_xlabel("input pixel (shaded: padding)")
+        ax.axvspan(lo - 0.5, 0, color=SKY, alpha=0.2)
+        ax.axvspan(pixels, hi + 0.5, color=SKY, alpha=0.2)
+    ax.set_xlabel("input pixel (px; shaded: padding)")
     ax.set_ylabel("output cell")
     ax.set_yticks(np.arange(cells) + 0.5, [str(j) for j in range(cells)])
     return ax
@@ -387,7 +488,7 @@ def center_errors(
     columns: Sequence[str],
     levels: Sequence[int],
     sizes: Sequence[int],
-    figsize: tuple[float, float] = (9.0, 7.0),
+    figsize: tuple[float, float] = (TEXT_WIDTH, 6.5),
 ) -> Figure:
     """Small multiples of centre errors: one panel per (row, column), one line per input size.
 
@@ -407,7 +508,8 @@ def center_errors(
     expected = (len(rows), len(columns), len(levels), len(sizes))
     if array.shape != expected:
         raise ValueError(f"errors must have shape {expected}, got {array.shape}")
-    figure, axes = plt.subplots(len(rows), len(columns), figsize=figsize, sharex=True, sharey=True, squeeze=False)
+    figure, axes = plt.subplots(len(rows), len(columns), figsize=figsize, sharex=True, sharey=True, squeeze=False,
+                                layout="constrained")
     markers = "osD^vP*X"
     for r, row in enumerate(rows):
         for c, column in enumerate(columns):
@@ -415,16 +517,17 @@ def center_errors(
             ax.axhline(0, color="0.6", linewidth=0.8)
             for s, size in enumerate(sizes):
                 ax.plot(levels, array[r, c, :, s], marker=markers[s % len(markers)], markersize=4,
-                        linewidth=1, alpha=0.8, label=str(size))
+                        linewidth=1.2, alpha=0.85, label=str(size))
             if r == 0:
-                ax.set_title(column, fontsize=9)
+                ax.set_title(column)
             if c == 0:
-                ax.set_ylabel(f"{row}\nerror (px)", fontsize=8)
+                ax.set_ylabel(_wrap(row, 16))
             if r == len(rows) - 1:
-                ax.set_xlabel("level")
+                ax.set_xlabel("pyramid level")
             ax.set_xticks(list(levels), [f"P{level}" for level in levels])
-    axes[0, -1].legend(title="input", fontsize=7, title_fontsize=7, loc="upper left")
-    figure.tight_layout()
+    figure.supylabel("error (px)")
+    figure.legend(*axes[0, 0].get_legend_handles_labels(), title="input side (px)", loc="outside lower center",
+                  ncol=len(sizes))
     return figure
 
 
@@ -445,7 +548,7 @@ def draw_anchor_grid(
     offset: float = 0.5,
     cells: Sequence[Sequence[int]] = (),
     image: ArrayLike | None = None,
-    color: str = "tab:red",
+    color: str = VERMILLION,
 ) -> np.ndarray:
     """Draw one pyramid level over an image: its cell grid, every anchor centre, the anchors of ``cells``.
 
@@ -531,25 +634,24 @@ def draw_best_anchors(
     size: float,
     ratio: float = 1.0,
     offset: float = 0.5,
-) -> np.ndarray:
+) -> Axes:
     """Draw one level's anchor grid over ``image``, each object in green and its best anchor in red.
 
     The level has one anchor shape per cell (``size``, ``ratio``, scale 1), placed as in
     :func:`draw_anchor_grid`. This is one frame of :func:`anchor_explorer`, so a book can show the
-    explorer's starting figure statically.
+    explorer's starting figure statically. It only draws: compute the IoUs themselves with
+    :func:`anchorlib.box_iou` or :func:`anchorlib.best_iou` over the same anchors.
 
     Returns
     -------
-    numpy.ndarray, shape (len(boxes),)
-        The best IoU of each object over every anchor of the level.
+    matplotlib.axes.Axes
+        ``ax``, with one red anchor and one green box per object.
 
     Examples
     --------
-    >>> ax = new_axes(3, 3)
-    >>> draw_best_anchors(ax, np.zeros((64, 64)), [[0, 0, 32, 32]], 16, size=32, offset=0).tolist()
-    [1.0]
-    >>> draw_best_anchors(ax, np.zeros((64, 64)), [[0, 0, 32, 32]], 16, size=32, offset=0.5).round(3).tolist()
-    [0.391]
+    >>> ax = draw_best_anchors(new_axes(3, 3), np.zeros((64, 64)), [[0, 0, 32, 32]], 16, size=32)
+    >>> [[float(v) for v in patch.get_bbox().bounds] for patch in ax.patches]  # anchor at (8, 8), box
+    [[-8.0, -8.0, 32.0, 32.0], [0.0, 0.0, 32.0, 32.0]]
     >>> plt.close("all")
     """
     pixels = real_array(image, "image")
@@ -557,17 +659,16 @@ def draw_best_anchors(
         raise ValueError(f"image: expected a (height, width[, 3]) array, got shape {pixels.shape}")
     truth = boxes_array(boxes, "boxes")
     height, width = pixels.shape[:2]
+    anchors = draw_anchor_grid(ax, (height, width), stride, size=size, ratios=[ratio], offset=offset,
+                               image=pixels)  # the grid and every centre; one anchor per cell
     rows, cols = _feature_grid((height, width), stride)
-    anchors = shift(base_anchors(size, [ratio], [1.0]), (rows, cols), stride, offset)  # one per cell
-    iou = box_iou(truth, anchors)
-    best = iou.max(axis=1) if len(anchors) else np.zeros(len(truth))
-    cells = [divmod(int(k), cols) for k in iou.argmax(axis=1)] if len(truth) else []
-    draw_anchor_grid(ax, (height, width), stride, size=size, ratios=[ratio], offset=offset,
-                     cells=cells, image=pixels)
-    draw_boxes(ax, truth, colors="tab:green", linewidth=2.0, autoscale=False)
+    if len(truth):  # which anchor to draw for each object: the one of highest IoU
+        cells = [divmod(int(k), cols) for k in box_iou(truth, anchors).argmax(axis=1)]
+        draw_boxes(ax, anchors[[i * cols + j for i, j in cells]], colors=VERMILLION, autoscale=False)
+    draw_boxes(ax, truth, colors=GREEN, linewidth=2.5, autoscale=False)
     ax.set_title(f"stride {stride:g}, size {size:g}, ratio {ratio:g}, offset {offset:g}\n"
-                 "green: objects, red: the best anchor of each", fontsize=9)
-    return best
+                 "green: objects, red: the best anchor of each")
+    return ax
 
 
 def anchor_explorer(
@@ -607,10 +708,17 @@ def anchor_explorer(
     truth = boxes_array(boxes, "boxes")
 
     def redraw(stride: int, size: int, ratio: float, offset: float) -> None:
-        best = draw_best_anchors(new_axes(*figsize), pixels, truth, stride, size=size, ratio=ratio,
-                                 offset=offset)
+        ax = draw_best_anchors(new_axes(*figsize), pixels, truth, stride, size=size, ratio=ratio,
+                               offset=offset)
         plt.show()
+        # the printed numbers come from the library, over the anchors the figure shows
+        from . import best_iou  # the public name, wherever the library keeps it
+
+        anchors = shift(base_anchors(size, [ratio], [1.0]), _feature_grid(pixels.shape[:2], stride),
+                        stride, offset)
+        best = best_iou(truth, anchors)
         print("best IoU per object:", ", ".join(f"{value:.3f}" for value in best))
+        del ax
 
     return widgets.interactive(
         redraw,
@@ -626,8 +734,8 @@ def scaling_curves(
     *,
     xlabels: Sequence[str],
     ylabel: str = "median time (s)",
-    width: float = 9.0,
-    height: float = 3.5,
+    width: float = TEXT_WIDTH,
+    height: float = 3.4,
 ) -> Figure:
     """Log-log panels of cost against problem size, each with a dashed line of slope 1 for reference.
 
@@ -640,15 +748,14 @@ def scaling_curves(
     xlabels : sequence of str
         One x-axis label per panel.
     """
-    figure, axes = plt.subplots(1, len(panels), figsize=(width, height), squeeze=False)
+    figure, axes = plt.subplots(1, len(panels), figsize=(width, height), squeeze=False, layout="constrained")
     for ax, (title, (sizes, costs)), xlabel in zip(axes[0], panels.items(), xlabels):
         x = np.asarray(sizes, dtype=float)
         y = np.asarray(costs, dtype=float)
         ax.loglog(x, y, "o-", label="measured")
-        ax.loglog(x, y[-1] * x / x[-1], "--", color="grey", label="slope 1 (linear)")
-        ax.set_title(title, fontsize=9)
+        ax.loglog(x, y[-1] * x / x[-1], "--", color="0.45", label="slope 1 (linear)")
+        ax.set_title(_wrap(title, 34))
         ax.set_xlabel(xlabel)
         ax.set_ylabel(ylabel)
-        ax.legend(fontsize=7)
-    figure.tight_layout()
+        ax.legend()
     return figure

@@ -107,3 +107,15 @@ def test_iou_invariant_to_translating_and_scaling_both(a, b, dx, dy, factor):
 def test_bad_input_raises_naming_the_argument(call, error, words):
     with pytest.raises(error, match=words.replace("(", r"\(").replace(")", r"\)")):
         call()
+
+
+def test_float32_iou_is_computed_in_float32():
+    # [0, 0, 10, 3.9999999] inside [0, 0, 10, 10]: IoU 0.39999999 in float64; the float32 box is
+    # [0, 0, 10, 4.0] (3.9999999 rounds to 4 in float32), so the float32 IoU is float32(0.4),
+    # which is above 0.4 - as in torchvision, detectron2 and mmdet (tests/conformance goldens).
+    box, anchor = [[0, 0, 10, 3.9999999]], [[0, 0, 10, 10]]
+    assert anchorlib.box_iou(anchor, box)[0, 0] < 0.4
+    iou32 = anchorlib.box_iou(anchor, box, dtype="float32")[0, 0]  # float64 holding a float32
+    assert iou32 == float(np.float32(0.4)) and iou32 > 0.4
+    with pytest.raises(ValueError, match="dtype must be"):
+        anchorlib.box_iou(anchor, box, dtype="float16")

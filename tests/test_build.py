@@ -19,7 +19,10 @@ def _mini_book(tmp_path: Path, code: str) -> Path:
     shutil.copy(ROOT / "_config.yml", tmp_path / "_config.yml")
     shutil.copy(ROOT / "references.bib", tmp_path / "references.bib")
     (tmp_path / "tools").mkdir()
-    shutil.copy(ROOT / "tools" / "launch_guard.py", tmp_path / "tools" / "launch_guard.py")  # local extension
+    for extension in ("launch_guard.py", "site_html.py", "citations.py", "api_docs.py"):  # the local extensions _config.yml names
+        shutil.copy(ROOT / "tools" / extension, tmp_path / "tools" / extension)
+    for folder in ("_static", "_templates"):  # the favicon, style sheet and page layout it names
+        shutil.copytree(ROOT / folder, tmp_path / folder)
     (tmp_path / "book").mkdir()
     (tmp_path / "book" / "intro.md").write_text("# Intro\n\nA page.\n")
     nb = nbformat.v4.new_notebook()

@@ -162,3 +162,65 @@ def test_bad_clamp():
         anchorlib.decode(ANCHOR, [[0, 0, 0, 0]], clamp="4")
     with pytest.raises(ValueError, match="clamp must be finite"):
         anchorlib.decode(ANCHOR, [[0, 0, 0, 0]], clamp=float("inf"))
+
+
+# --- each library's own arithmetic (library=...); the goldens in tests/conformance prove them on
+# thousands of cases, these are small ones worked by hand -------------------------------------------
+
+
+def test_mmdet_clamps_shrinking_too():
+    # mmdet 3.3.0 delta2bbox clamps dw to [-log(62.5), log(62.5)] (golden: mmdet decode groups): a
+    # 32-px anchor shrinks at most to 32 / 62.5 = 0.512 px, centred on 16. torchvision and
+    # detectron2 clamp from above only, so their box is 32 * exp(-10) wide.
+    mmdet = anchorlib.decode([[0, 0, 32, 32]], [[0, 0, -10, 0]], library="mmdet")
+    np.testing.assert_allclose(mmdet, [[16 - 0.256, 0, 16 + 0.256, 32]], rtol=1e-6)
+    for library in ("torchvision", "detectron2"):
+        box = anchorlib.decode([[0, 0, 32, 32]], [[0, 0, -10, 0]], library=library)
+        np.testing.assert_allclose(box[0, 2] - box[0, 0], 32 * math.exp(-10), atol=1e-5)  # float32 corners near 16
+
+
+def test_mmdet_means_stds_and_clipping():
+    # delta = raw * stds + means: raw dx = 1 with std 0.1 moves the centre by 0.1 anchor widths;
+    # max_shape (20, 20) with clip_border clips x2 = 23.2 to the image width 20.
+    box = anchorlib.decode([[0, 0, 32, 32]], [[1, 0, 0, 0]], library="mmdet",
+                           stds=(0.1, 0.1, 0.2, 0.2))
+    np.testing.assert_allclose(box, [[3.2, 0, 35.2, 32]], rtol=1e-6)
+    clipped = anchorlib.decode([[0, 0, 32, 32]], [[1, 0, 0, 0]], library="mmdet",
+                               stds=(0.1, 0.1, 0.2, 0.2), max_shape=(20, 20))
+    np.testing.assert_allclose(clipped, [[3.2, 0, 20, 20]], rtol=1e-6)
+    codes = anchorlib.encode([[0, 0, 32, 32]], [[3.2, 0, 35.2, 32]], library="mmdet",
+                             stds=(0.1, 0.1, 0.2, 0.2))
+    np.testing.assert_allclose(codes, [[1, 0, 0, 0]], atol=1e-6)
+
+
+def test_py_faster_rcnn_coding_counts_pixels_inclusively():
+    # bbox_transform: widths x2 - x1 + 1, centres x1 + 0.5 w. Anchor [0, 0, 15, 15] is 16 px wide,
+    # centre 8; box [0, 0, 31, 31] is 32 px, centre 16: dx = 8 / 16, dw = log 2.
+    codes = anchorlib.encode([[0, 0, 15, 15]], [[0, 0, 31, 31]], library="py-faster-rcnn")
+    np.testing.assert_allclose(codes, [[0.5, 0.5, math.log(2), math.log(2)]])
+    # bbox_transform_inv puts x2 at centre + w / 2 = 32, not 31: its decode is not the exact inverse.
+    box = anchorlib.decode([[0, 0, 15, 15]], codes, library="py-faster-rcnn")
+    np.testing.assert_allclose(box, [[0, 0, 32, 32]])
+    # A one-pixel box (x2 == x1) is a valid reference with "+1" pixels.
+    assert anchorlib.encode([[5, 5, 5, 5]], [[5, 5, 5, 5]], library="py-faster-rcnn").tolist() == [[0, 0, 0, 0]]
+
+
+def test_float32_libraries_return_float32_values():
+    codes = anchorlib.encode([[0, 0, 30, 30]], [[1, 2, 33, 35]], library="torchvision")
+    assert np.array_equal(codes, codes.astype(np.float32).astype(np.float64))
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, words",
+    [
+        (dict(library="keras"), ValueError, "library must be None or one of"),
+        (dict(means=(0, 0, 0, 0)), ValueError, "means and stds are mmdet's options"),
+        (dict(library="mmdet", weights=(10, 10, 5, 5)), ValueError, "pass stds"),
+        (dict(library="torchvision", max_shape=(10, 10)), ValueError, "max_shape and add_ctr_clamp"),
+        (dict(library="mmdet", max_shape=5), TypeError, "max_shape must be"),
+        (dict(library="mmdet", clip_border="yes"), TypeError, "clip_border"),
+    ],
+)
+def test_library_options_are_checked(kwargs, error, words):
+    with pytest.raises(error, match=words):
+        anchorlib.decode([[0, 0, 32, 32]], [[0, 0, 0, 0]], **kwargs)

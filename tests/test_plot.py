@@ -64,15 +64,47 @@ def test_anchor_grid_rounds_the_feature_map_up():
     assert anchors.shape == (4 * 3 * 2, 4)
 
 
-def test_best_anchor_iou_by_hand():
-    # Box [0, 0, 32, 32]; stride 16, size 32, offset 0.5 puts anchor centres at 8, 24, 40, ...; the best
-    # anchor, e.g. [-8, -8, 24, 24], overlaps 24 x 24 = 576 of a union 1024 + 1024 - 576 = 1472: 9/23.
+def test_best_anchors_draws_the_best_anchor_of_each_object_and_returns_its_axes():
+    # Box [0, 0, 32, 32]; stride 16, size 32, offset 0.5 puts anchor centres at 8, 24, 40, ...; the
+    # anchors centred at (8, 8) and (24, 24) tie (IoU 9/23 each, by hand) and the first in row-major
+    # order, [-8, -8, 24, 24], is drawn. With offset 0 a centre lands on (16, 16): the box itself.
     image = np.zeros((64, 64))
-    best = plot.draw_best_anchors(plot.new_axes(3, 3), image, [[0, 0, 32, 32]], 16, size=32, offset=0.5)
-    assert best == pytest.approx([9 / 23])
-    # With offset 0 a centre lands on (16, 16), the box's own centre: a perfect anchor.
-    best = plot.draw_best_anchors(plot.new_axes(3, 3), image, [[0, 0, 32, 32]], 16, size=32, offset=0)
-    assert best == pytest.approx([1.0])
+    ax = plot.new_axes(3, 3)
+    assert plot.draw_best_anchors(ax, image, [[0, 0, 32, 32]], 16, size=32, offset=0.5) is ax
+    anchor, box = (patch.get_bbox().bounds for patch in ax.patches)
+    assert anchor == (-8.0, -8.0, 32.0, 32.0) and box == (0.0, 0.0, 32.0, 32.0)
+    ax = plot.draw_best_anchors(plot.new_axes(3, 3), image, [[0, 0, 32, 32]], 16, size=32, offset=0)
+    assert ax.patches[0].get_bbox().bounds == (0.0, 0.0, 32.0, 32.0)
+
+
+def test_helpers_return_what_they_drew():
+    # iou_map and count_bars are annotated `-> Axes`: they return the axes they drew on.
+    ax = plot.new_axes(3, 3, image_coords=False)
+    assert plot.iou_map(ax, np.linspace(0, 1, 16).reshape(4, 4), (0, 8, 0, 8)) is ax
+    bars = plot.count_bars([[1, 2], [3, 4]], ["a", "b"], ["x", "y"])
+    assert [round(p.get_height()) for p in bars.patches] == [1, 3, 2, 4]
+
+
+def test_book_style_keeps_text_legible_and_colours_colour_blind_safe():
+    # Every helper's text is at least SMALLEST_FONT points (13.3 CSS px at natural size).
+    figures = [
+        plot.flow_diagram({"a": ["one", "two"], "b": ["three"]}).figure,
+        plot.count_bars([[1, 2], [3, 4]], ["a", "b"], ["x", "y"]).figure,
+        plot.iou_histograms([[0.1, 0.6], [0.7]], ["one", "two"], thresholds=[0.5, None])[0].figure,
+        plot.wh_scatter(plot.new_axes(image_coords=False), [[10, 20], [30, 15]], groups=["p", "q"],
+                        anchors={"k": [[12, 12]]}).figure,
+        plot.center_errors(np.zeros((1, 2, 2, 2)), rows=["r"], columns=["c", "d"], levels=[3, 4],
+                           sizes=[1, 2]),
+        plot.scaling_curves({"t": ([1, 2], [3, 4])}, xlabels=["n"]),
+    ]
+    from matplotlib.text import Text
+
+    for figure in figures:
+        figure.canvas.draw()
+        sizes = [text.get_fontsize() for text in figure.findobj(Text) if text.get_text()]
+        assert sizes and min(sizes) >= plot.SMALLEST_FONT, sizes
+        assert figure.get_figwidth() <= plot.TEXT_WIDTH
+    assert plt.rcParams["axes.prop_cycle"].by_key()["color"] == list(plot.OKABE_ITO)
 
 
 def test_explorer_redraws_when_a_slider_moves(capsys):

@@ -9,8 +9,13 @@ Cython in the extracted copy, as its ``setup.py`` does.
 
 Shims (imports only): ``tensorflow``, a stand-in module whose ``keras.backend.floatx()`` answers
 ``"float32"`` (Keras' default), because ``keras_retinanet/utils/anchors.py`` imports
-``from tensorflow import keras`` for that one call. TensorFlow is not installed, so the Keras
-``Anchors`` layer (float32 inference anchors) and ``backend.bbox_transform_inv`` are not run here.
+``from tensorflow import keras`` for that one call (the torch environment has no TensorFlow).
+
+The Keras ``Anchors`` layer (the float32 anchors of a model at inference) runs in a second
+environment with TensorFlow (``CONFORMANCE_TF_PYTHON``, default ``.venv-conformance-tf/bin/python``,
+from ``tools/conformance/requirements-tf.txt``) through ``_keras_layers.py``, without any shim; the
+layer groups are skipped, with a message, when that interpreter is absent.
+``backend.bbox_transform_inv`` (decoding) is not run.
 
 Feature-map sizes are keras-retinanet's own ``guess_shapes`` (the default ``shapes_callback`` of
 ``anchors_for_shape``), not a run of the Keras backbone.
@@ -111,6 +116,35 @@ def matching(goldens: c.Goldens, rng) -> None:
     )
 
 
+def inference_anchors(goldens: c.Goldens, rng) -> None:
+    import os
+    import subprocess
+    import tempfile
+
+    python = os.environ.get("CONFORMANCE_TF_PYTHON", str(c.REPO / ".venv-conformance-tf" / "bin" / "python"))
+    if not os.path.exists(python):
+        print(f"keras_retinanet: {python} not found: the Anchors layer goldens are not regenerated")
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        out = os.path.join(tmp, "layers.npz")
+        subprocess.run([python, str(c.REPO / "tools" / "conformance" / "_keras_layers.py"), str(SOURCE), out],
+                       check=True, env={**os.environ, "TF_USE_LEGACY_KERAS": "1", "TF_CPP_MIN_LOG_LEVEL": "3"})
+        with np.load(out) as data:
+            arrays = {k: data[k] for k in data.files}
+    goldens.about["tensorflow"] = str(arrays.pop("tensorflow"))
+    for h, w in c.IMAGE_SIZES:
+        anchors = arrays[f"{h}x{w}"]
+        rows = c.sample_rows(len(anchors), rng)
+        goldens.add(
+            f"anchors/keras-retinanet-inference/{h}x{w}", kind="anchors",
+            call=f"layers.Anchors(size, stride, ratios, scales)(zeros of each guess_shapes(({h}, {w})) level), levels concatenated (TensorFlow, tf-keras)",
+            anchorlib=f"anchors_for_image(({h}, {w}), 'keras-retinanet', inference=True)",
+            arrays={"rows": rows, "sample": anchors[rows]},
+            preset="keras-retinanet", overrides={"inference": True}, image_shape=[h, w], feature_shapes=None,
+            counts=None, total=int(len(anchors)), dtype=str(anchors.dtype), sha256=c.digest(anchors), cases=1,
+        )
+
+
 def main() -> None:
     commit = c.PINNED_SOURCES["keras-retinanet"][1]
     goldens = c.Goldens("keras_retinanet", {"version": f"fizyr/keras-retinanet@{commit} (1.0.0)"})
@@ -119,6 +153,7 @@ def main() -> None:
     coders(goldens, np.random.default_rng(33))
     ious(goldens, np.random.default_rng(34))
     matching(goldens, np.random.default_rng(35))
+    inference_anchors(goldens, np.random.default_rng(36))
     goldens.write()
 
 

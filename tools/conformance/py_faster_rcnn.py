@@ -20,6 +20,9 @@ Shims and source adaptations (around imports only; no numeric line is touched):
   calls and ``xrange`` becomes ``range`` (lib2to3's ``fix_print`` and ``fix_xrange``, in the
   extracted copy; ``_common.py2_syntax_to_py3``).
 
+Whole-image anchors are read from ``AnchorTargetLayer.forward``'s local ``all_anchors`` when it
+returns (``sys.setprofile``; the layer keeps no copy).
+
 Configuration (not code): ``cfg.TRAIN.RPN_BATCHSIZE`` is set to 10**9, so the random subsampling of
 positives and negatives after labelling disables nothing; the labels are the rule's alone. Anchors
 whose box crosses the image border are labelled -1 by the layer (``allowed_border = 0``). The
@@ -76,9 +79,9 @@ sys.modules["yaml"] = _real_yaml
 cfg.TRAIN.RPN_BATCHSIZE = 10**9
 
 
-def _layer(feature_shape, scales=(8, 16, 32)):
+def _layer(feature_shape, scales=(8, 16, 32), allowed_border=0):
     layer = AnchorTargetLayer()
-    layer.param_str_ = f"{{'feat_stride': 16, 'scales': {list(scales)}}}"
+    layer.param_str_ = f"{{'feat_stride': 16, 'scales': {list(scales)}, 'allowed_border': {allowed_border}}}"
     bottom = [Blob(np.zeros((1, 18, *feature_shape), np.float32)), Blob(), Blob()]
     layer.setup(bottom, [Blob() for _ in range(4)])
     return layer
@@ -95,6 +98,40 @@ def _labels(layer, feature_shape, image_shape, gts):
     # top[0] is (1, 1, A * H, W) made from labels.reshape((1, H, W, A)).transpose(0, 3, 1, 2):
     # undo it to the (H, W, A) order of the anchors.
     return top[0].data.reshape(a, h, w).transpose(1, 2, 0).reshape(-1).astype(np.int8)
+
+
+def _captured_anchors(layer, feature_shape, image_shape):
+    """``all_anchors`` of one ``AnchorTargetLayer.forward`` call, read from the frame's locals when
+    ``forward`` returns (``sys.setprofile``): the layer computes every anchor of the image there and
+    keeps none of them, so they are observed, not recomputed."""
+    captured = {}
+
+    def profile(frame, event, arg):
+        if event == "return" and frame.f_code is AnchorTargetLayer.forward.__code__:
+            captured["anchors"] = frame.f_locals["all_anchors"].copy()
+
+    sys.setprofile(profile)
+    try:
+        _labels(layer, feature_shape, image_shape, np.array([[0.0, 0.0, 8.0, 8.0]]))
+    finally:
+        sys.setprofile(None)
+    return captured["anchors"]
+
+
+def preset_anchors(goldens: c.Goldens, rng) -> None:
+    for h, w in c.IMAGE_SIZES:
+        feature = (-(-h // 16), -(-w // 16))
+        # allowed_border (a layer parameter) so large that no anchor is dropped before labelling
+        anchors = _captured_anchors(_layer(feature, allowed_border=10**6), feature, (h, w))
+        rows = c.sample_rows(len(anchors), rng)
+        goldens.add(
+            f"anchors/py-faster-rcnn/{h}x{w}", kind="anchors",
+            call=f"AnchorTargetLayer (feat_stride 16, scales 8/16/32).forward on a {feature} map: its all_anchors",
+            anchorlib=f"anchors_for_image(({h}, {w}), 'py-faster-rcnn', feature_shapes=[{feature}])",
+            arrays={"rows": rows, "sample": anchors[rows]},
+            preset="py-faster-rcnn", image_shape=[h, w], feature_shapes=[list(feature)],
+            counts=[int(len(anchors))], dtype=str(anchors.dtype), sha256=c.digest(anchors), cases=1,
+        )
 
 
 def cell_anchors(goldens: c.Goldens, rng) -> None:
@@ -184,6 +221,7 @@ def main() -> None:
     commit = c.PINNED_SOURCES["py-faster-rcnn"][1]
     goldens = c.Goldens("py_faster_rcnn", {"version": f"rbgirshick/py-faster-rcnn@{commit}"})
     cell_anchors(goldens, np.random.default_rng(41))
+    preset_anchors(goldens, np.random.default_rng(45))
     coders(goldens, np.random.default_rng(42))
     ious(goldens, np.random.default_rng(43))
     matching(goldens, np.random.default_rng(44))

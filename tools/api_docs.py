@@ -1,0 +1,45 @@
+"""Sphinx extension: the API reference documents each public constant with its own comment.
+
+``book/api.md`` documents the public names where readers import them, ``anchorlib.BOX_FORMATS``;
+but the ``#:`` comment that documents a constant sits where it is defined (``anchorlib/boxes.py``),
+so autodoc found none and showed the docstring of the constant's type (Python's ``tuple``
+documentation under ``BOX_FORMATS``). This handler looks the comment up in the defining module.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+from sphinx.application import Sphinx
+from sphinx.pycode import ModuleAnalyzer
+
+
+def _defining_comment(package: str, attr: str, obj: object) -> list[str] | None:
+    """The ``#:`` comment of ``attr`` in the submodule of ``package`` that defines ``obj``."""
+    root = importlib.import_module(package)
+    for info in pkgutil.iter_modules(root.__path__, prefix=f"{package}."):
+        if info.name.rpartition(".")[2].startswith("_"):
+            continue  # private modules, and __main__, which runs the command line when imported
+        module = importlib.import_module(info.name)
+        if getattr(module, attr, None) is obj:
+            docs = ModuleAnalyzer.for_module(info.name).find_attr_docs().get(("", attr))
+            if docs:
+                return list(docs)
+    return None
+
+
+def _constant_docs(app: Sphinx, what: str, name: str, obj: object, options, lines: list[str]) -> None:
+    if what != "data":
+        return
+    package, _, attr = name.rpartition(".")
+    if "." in package:  # documented where it is defined: autodoc already found its comment
+        return
+    comment = _defining_comment(package, attr, obj)
+    if comment:
+        lines[:] = comment
+
+
+def setup(app: Sphinx) -> dict:
+    app.connect("autodoc-process-docstring", _constant_docs)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
