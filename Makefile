@@ -37,20 +37,22 @@ html-student: $(STAMP)
 
 # Debian's XeLaTeX toolchain for `make pdf`: Sphinx's LaTeX packages, latexmk, the FreeFont fonts Sphinx
 # uses with XeLaTeX, xeCJK (texlive-lang-chinese), the CJK font of the glossary, and pdftotext
-# (poppler-utils), with which the test reads the PDF.
+# (poppler-utils), with which the test reads the PDF, and rsvg-convert (librsvg2-bin), which turns the
+# book's SVG figures into vector PDF.
 TEX_PACKAGES := texlive-xetex texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended \
-	latexmk fonts-freefont-otf texlive-lang-chinese fonts-wqy-microhei poppler-utils
+	latexmk fonts-freefont-otf texlive-lang-chinese fonts-wqy-microhei poppler-utils librsvg2-bin
 
 ## tex: install the TeX toolchain for `make pdf` with apt-get (as root or through sudo); no-op when present
 tex:
 	@if command -v xelatex >/dev/null && command -v latexmk >/dev/null && command -v pdftotext >/dev/null \
+	  && command -v rsvg-convert >/dev/null \
 	  && kpsewhich xeCJK.sty >/dev/null \
 	  && fc-list :lang=zh 2>/dev/null | grep -q .; then echo "TeX toolchain: xelatex present"; \
 	else $(SUDO) apt-get update && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends $(TEX_PACKAGES); fi
 
-## pdf: the whole book as one PDF, _build/latex/anchors.pdf (XeLaTeX; figures at 200 dpi, tools/print/matplotlibrc)
+## pdf: the whole book as one PDF, _build/latex/anchors.pdf (XeLaTeX; figures as vector PDF, photographs at 144 dpi)
 pdf: $(STAMP) tex
-	MATPLOTLIBRC=tools/print $(VENV)/bin/jupyter-book build --all -W -n --keep-going --builder pdflatex .
+	$(VENV)/bin/jupyter-book build --all -W -n --keep-going --builder pdflatex .
 	@echo "PDF built: _build/latex/anchors.pdf"
 
 ## browser: install Debian's Chromium (and a CJK font for the glossary) for the browser test; no-op when present

@@ -6,7 +6,7 @@ it the test is skipped with the reason, like the browser test.
 
 To stay within a few minutes the test builds from the notebooks' stored outputs (execution off): the
 freshness test (tests/test_notebooks.py) proves they are exactly what a fresh run gives, so this is the
-same book `make pdf` typesets, with the website's 100-dpi figures instead of 200-dpi ones.
+same book `make pdf` typesets.
 """
 
 import os
@@ -26,7 +26,7 @@ TOC = yaml.safe_load((ROOT / "_toc.yml").read_text())
 
 
 def _toolchain_missing() -> str | None:
-    for program in ("xelatex", "latexmk", "kpsewhich", "pdftotext"):
+    for program in ("xelatex", "latexmk", "kpsewhich", "pdftotext", "rsvg-convert"):
         if shutil.which(program) is None:
             return f"{program} not found (run `make tex`)"
     found = subprocess.run(["kpsewhich", "xeCJK.sty"], capture_output=True, text=True, check=False)
