@@ -65,9 +65,10 @@ browser:
 test: html browser $(if $(filter true,$(CI)),tex)
 	$(PY) -m pytest -n $(JOBS) --dist loadscope
 
-## bench: time anchorlib against the memory-bandwidth limit; writes benchmarks/results.json (not a test)
+## bench: time anchorlib against floors measured in the same run, and beside the peer libraries when the
+## conformance environment exists (ANCHORLIB_PEERS_PYTHON, sources in SOURCES); writes benchmarks/results.json
 bench: $(STAMP)
-	$(PY) benchmarks/run.py --suite
+	$(PY) benchmarks/run.py --suite --peers
 
 ## serve: preview the built website on http://127.0.0.1:8000
 serve: $(STAMP)
@@ -99,6 +100,7 @@ CONFORMANCE_TF_STAMP := $(CONFORMANCE_TF_VENV)/.installed-$(shell cat tools/conf
 $(CONFORMANCE_TF_STAMP): tools/conformance/requirements-tf.txt
 	@test -x $(CONFORMANCE_TF_VENV)/bin/python || $(PYTHON) -m venv $(CONFORMANCE_TF_VENV)
 	$(CONFORMANCE_TF_VENV)/bin/python -m pip install --quiet -r tools/conformance/requirements-tf.txt
+	$(CONFORMANCE_TF_VENV)/bin/python -m pip install --quiet --no-deps keras-retinanet==1.0.0
 	@rm -f $(CONFORMANCE_TF_VENV)/.installed-*
 	@touch $@
 
@@ -114,6 +116,7 @@ $(CONFORMANCE_STAMP): tools/conformance/requirements.txt
 	echo "$(MMCV_SDIST_SHA256)  $(CONFORMANCE_BUILD)/mmcv/mmcv-2.1.0.tar.gz" | sha256sum -c -
 	MMCV_WITH_OPS=0 $(CPY) -m pip install --quiet --no-build-isolation $(CONFORMANCE_BUILD)/mmcv/mmcv-2.1.0.tar.gz
 	$(CPY) -m pip install --quiet -r tools/conformance/requirements.txt
+	$(CPY) -m pip install --quiet --no-deps keras-retinanet==1.0.0
 	@rm -f $(CONFORMANCE_VENV)/.installed-*
 	@touch $@
 

@@ -7,12 +7,11 @@ core imports them.
 """
 
 from .anchorfree import fcos_assign, fcos_points, yolox_candidates
-from .boxes import BOX_FORMATS, box_area, box_convert, box_iou
+from .boxes import BOX_FORMATS, best_iou, box_area, box_convert, box_iou
 from .coding import DEFAULT_SCALE_CLAMP, decode, decode_corners, encode, encode_corners
 from .coverage import (
     anchor_count,
     anchor_memory,
-    best_iou,
     covered_sizes,
     position_coverage,
     worst_case_iou,

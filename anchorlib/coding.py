@@ -17,7 +17,7 @@ those numbers mean. Two codings are in use:
   width or height, then by ``std = 0.2`` (``keras_retinanet/utils/anchors.py`` ``bbox_transform``,
   L312-349 @7ac91df).
 
-**Each library's own arithmetic.** By default :func:`encode` and :func:`decode` compute the formula
+**Each library's own arithmetic.** By default :func:`anchorlib.encode` and :func:`anchorlib.decode` compute the formula
 above in float64, with torchvision's order of operations. ``library=`` reproduces a library bit for
 bit, in its own precision and order of operations (IEEE ``+ - * /`` and ``sqrt`` round identically
 in numpy and torch, so the same order gives the same bits):
@@ -179,7 +179,7 @@ def encode(
         ``(wx, wy, ww, wh)`` multiplying the four targets: ``(10, 10, 5, 5)`` is Faster R-CNN's
         second stage (py-faster-rcnn ``BBOX_NORMALIZE_STDS = (0.1, 0.1, 0.2, 0.2)``).
     library : str, optional
-        One of :data:`CODING_LIBRARIES`: compute exactly as that library does, in its precision
+        One of ``anchorlib.coding.CODING_LIBRARIES``: compute exactly as that library does, in its precision
         and order of operations (module docstring). ``None``: float64, torchvision's formula.
     means, stds : four floats, optional
         mmdetection's ``target_means`` / ``target_stds`` (``library="mmdet"`` or
@@ -259,7 +259,7 @@ def decode(
         or ``"mmdet-legacy"``, as mmdetection does. ``None`` applies none. py-faster-rcnn has no
         clamp (``library="py-faster-rcnn"`` ignores it).
     library : str, optional
-        One of :data:`CODING_LIBRARIES` (see :func:`encode`).
+        One of ``anchorlib.coding.CODING_LIBRARIES`` (see :func:`encode`).
     means, stds : four floats, optional
         mmdetection only: ``delta = raw * stds + means`` before decoding.
     max_shape : (int, int), optional

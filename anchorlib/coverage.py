@@ -25,22 +25,17 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ._checks import boxes_array, pair, positive_int, positive_scalar, positive_vector, real_scalar
-from .boxes import _pairwise_iou
 from .presets import anchor_levels
 from .shapes import anchor_shapes
 
 __all__ = [
     "anchor_count",
     "anchor_memory",
-    "best_iou",
     "covered_sizes",
     "position_coverage",
     "worst_case_iou",
 ]
 
-#: Default number of (ground truth, anchor) pairs per block in :func:`best_iou`.
-_MAX_PAIRS = 2**16  # blocks small enough to stay in a 4 MiB L2 cache: also the fastest
-_PRUNE_ROWS = 64  # boxes per block: a narrow range of x1, so few anchors can reach the block
 _TINY = 1e-12
 #: RetinaNet's ratios and scales (Lin et al., 2017), the defaults of the keyword configuration.
 _RATIOS = (0.5, 1.0, 2.0)
@@ -183,78 +178,6 @@ def _axis_overlaps(axis: _Axis, coords: np.ndarray, gt_side: float) -> np.ndarra
 
 def _iou_from_ratio(ratio: np.ndarray) -> np.ndarray:
     return ratio / (1 - ratio)
-
-
-# ----------------------------------------------------------------------------------------------
-# best IoU of real boxes
-# ----------------------------------------------------------------------------------------------
-
-
-def best_iou(gt_boxes: ArrayLike, anchors: ArrayLike, *, max_pairs: int = _MAX_PAIRS) -> np.ndarray:
-    """For each ground-truth box, its highest IoU over all anchors, in bounded memory.
-
-    Parameters
-    ----------
-    gt_boxes : array_like, shape (N, 4)
-        Ground-truth boxes, ``xyxy``.
-    anchors : array_like, shape (M, 4)
-        Anchors, ``xyxy`` (e.g. from :func:`anchorlib.shift`); a million is fine.
-    max_pairs : int, default 2**16
-        At most this many (box, anchor) pairs are compared at once. :func:`anchorlib.box_iou`
-        holds three float64 arrays and one boolean mask of the block size, so the working memory
-        is bounded by ``25 * max_pairs`` bytes (1.6 MiB at the default) on top of the inputs, one
-        sorted copy of them and the ``(N,)`` result, whatever ``N`` and ``M`` are.
-
-    Returns
-    -------
-    numpy.ndarray, shape (N,)
-        ``max_j iou(gt_boxes[i], anchors[j])``; 0 for every box when there are no anchors.
-
-    Examples
-    --------
-    >>> best_iou([[0, 0, 10, 10], [100, 100, 104, 104]], [[0, 0, 10, 20], [98, 98, 106, 106]]).tolist()
-    [0.5, 0.25]
-    """
-    gt = boxes_array(gt_boxes, "gt_boxes")
-    anchor = boxes_array(anchors, "anchors")
-    block = positive_int(max_pairs, "max_pairs")
-    best = np.zeros(len(gt))
-    if len(gt) == 0 or len(anchor) == 0:
-        return best
-    # Only anchors that overlap a box in x can have a positive IoU with it. Boxes are taken in
-    # blocks sorted by x1, and anchors in groups of similar width sorted by x1, so the anchors that
-    # can reach a block form one contiguous run of each group, found by binary search; every anchor
-    # outside the runs has IoU 0 with every box of the block. The rest is compared in blocks.
-    order = np.argsort(gt[:, 0], kind="stable")
-    boxes = gt[order]
-    found = np.zeros(len(boxes))
-    rows = min(len(boxes), _PRUNE_ROWS, block)
-    cols = max(1, block // rows)
-    coords = np.abs(anchor[:, [0, 2]]).max() + np.abs(boxes[:, [0, 2]]).max()
-    for group in _width_groups(anchor):
-        starts = group[:, 0]
-        widest = float((group[:, 2] - group[:, 0]).max())
-        slack = 8 * np.finfo(float).eps * (coords + widest)  # covers the rounding of x2 - x1
-        for r in range(0, len(boxes), rows):
-            part = boxes[r : r + rows]
-            lo = np.searchsorted(starts, part[:, 0].min() - widest - slack, side="right")
-            hi = np.searchsorted(starts, part[:, 2].max(), side="left")  # x1 >= every x2: no overlap
-            for c in range(lo, hi, cols):
-                iou = _pairwise_iou(part, group[c : min(c + cols, hi)])  # inputs checked once above
-                np.maximum(found[r : r + rows], iou.max(axis=1), out=found[r : r + rows])
-    best[order] = found
-    return best
-
-
-def _width_groups(anchors: np.ndarray) -> list[np.ndarray]:
-    """Anchors split by width octave (floor of log2 of the width), each group sorted by x1."""
-    widths = anchors[:, 2] - anchors[:, 0]
-    octave = np.floor(np.log2(np.maximum(widths, np.finfo(float).tiny)))
-    groups = []
-    for key in np.unique(octave):
-        members = anchors[octave == key]
-        groups.append(members[np.argsort(members[:, 0], kind="stable")])
-    return groups
 
 
 # ----------------------------------------------------------------------------------------------

@@ -19,6 +19,9 @@ from ._checks import boxes_array, pair, positive_int, positive_scalar, real_scal
 
 __all__ = ["cell_centers", "centered_grid_start", "shift"]
 
+_ZERO = complex(-0.0, -0.0)  # the additive identity of IEEE arithmetic, sign of zero included
+_BUFFER = 256  # elements: numpy's iteration buffer while writing shifted anchors (see _place_levels)
+
 
 def _feature_shape(feature_shape: Sequence[int]) -> tuple[int, int]:
     if isinstance(feature_shape, (str, bytes)) or not hasattr(feature_shape, "__len__"):
@@ -77,6 +80,7 @@ def shift(
     offset: float | Sequence[float] = 0.5,
     *,
     precision: str = "float64",
+    out: np.ndarray | None = None,
 ) -> np.ndarray:
     """Place one cell's anchors on every cell of a feature map.
 
@@ -94,13 +98,17 @@ def shift(
     precision : {"float64", "float32"}, default "float64"
         Precision of the addition. ``"float32"`` reproduces libraries that add their shifts in
         single precision (torchvision, mmdetection, detectron2): each coordinate is the float32
-        sum, returned as float64.
+        sum (returned as float64 unless ``out`` is float32).
+    out : numpy.ndarray, optional
+        A C-contiguous ``(height * width * A, 4)`` array to write the anchors into, e.g. one level's
+        slice of a preallocated pyramid; float64, or float32 when ``precision="float32"``. Every
+        element is written exactly once, and ``out`` is returned.
 
     Returns
     -------
     numpy.ndarray, shape (height * width * A, 4)
         Cells in row-major order; the ``A`` anchors of one cell are contiguous, in the order of
-        ``base_anchors``.
+        ``base_anchors``. A new float64 array, or ``out``.
 
     Examples
     --------
@@ -108,34 +116,71 @@ def shift(
     [[-12.0, -12.0, 20.0, 20.0], [-4.0, -12.0, 28.0, 20.0]]
     >>> shift([[-16, -16, 16, 16]], (1, 1), 8, offset=0).tolist()
     [[-16.0, -16.0, 16.0, 16.0]]
+    >>> level = np.empty((2, 4), np.float32)
+    >>> shift([[-16, -16, 16, 16]], (1, 2), 8, precision="float32", out=level) is level
+    True
     """
     anchors = boxes_array(base_anchors, "base_anchors")
     if precision not in ("float64", "float32"):
         raise ValueError(f"precision must be 'float64' or 'float32', got {precision!r}")
-    xs, ys = _axis_centers(feature_shape, stride, offset)
-    out = np.empty((len(ys), len(xs), len(anchors), 4))
-    if precision == "float64":
-        _add_shifts(out, xs, ys, anchors)
-        return out.reshape(-1, 4)
-    # float32: add a few rows at a time into a small buffer that stays in cache, then widen them
-    # into the float64 output, so the output is written to memory only once.
-    xs32, ys32, anchors32 = xs.astype(np.float32), ys.astype(np.float32), anchors.astype(np.float32)
-    rows = max(1, (1 << 18) // max(out[0].nbytes // 2, 1))  # about 256 KiB of float32 per block
-    block = np.empty((rows,) + out.shape[1:], dtype=np.float32)
-    for top in range(0, len(ys), rows):
-        part = block[: min(rows, len(ys) - top)]
-        _add_shifts(part, xs32, ys32[top : top + len(part)], anchors32)
-        out[top : top + len(part)] = part
-    return out.reshape(-1, 4)
+    height, width = _feature_shape(feature_shape)
+    strides = pair(stride, "stride", positive_scalar)
+    offsets = pair(offset, "offset", real_scalar)
+    shape = (height * width * len(anchors), 4)
+    if out is None:
+        out = np.empty(shape)
+    elif not isinstance(out, np.ndarray):
+        raise TypeError(f"out must be a numpy array, got {type(out).__name__}")
+    elif out.shape != shape or not out.flags.c_contiguous or not out.flags.writeable:
+        raise ValueError(f"out must be a writeable C-contiguous array of shape {shape}, got shape {out.shape}")
+    elif out.dtype not in (np.float64, np.dtype(precision)):
+        raise ValueError(f"out must be float64 or {precision} (the precision), got {out.dtype}")
+    return _place_levels(out, [(anchors, (height, width), strides, offsets)], precision)
 
 
-def _add_shifts(out: np.ndarray, xs: np.ndarray, ys: np.ndarray, anchors: np.ndarray) -> None:
-    """``out[i, j, a] = anchors[a] + (xs[j], ys[i], xs[j], ys[i])``, in ``out``'s precision."""
-    # x and y columns are computed separately into contiguous temporaries and then copied into
-    # place: broadcasting straight into the strided output runs numpy's inner loop over a few
-    # elements at a time, which measured about 1.5x slower.
-    out[..., 0::2] = xs[None, :, None, None] + anchors[None, None, :, 0::2]
-    out[..., 1::2] = ys[:, None, None, None] + anchors[None, None, :, 1::2]
+def _place_levels(out: np.ndarray, levels: Sequence[tuple], precision: str) -> np.ndarray:
+    """Write several levels' shifted anchors one after the other into ``out`` and return it.
+
+    Each level is ``(cell_anchors, (height, width), (stride_y, stride_x), (offset_y, offset_x))``,
+    already checked (:func:`shift` checks them; a preset's levels are checked when built); ``out``
+    is a C-contiguous float64 or ``precision`` array with exactly their anchors' rows. Cell
+    ``(i, j)`` of a level gets ``cell_anchors + (xs[j], ys[i], xs[j], ys[i])`` with
+    ``xs = (arange(width) + offset_x) * stride_x`` (float64), each sum rounded once to
+    ``precision``, as :func:`shift` documents.
+
+    One pass over ``out``: each ``(x, y)`` pair of coordinates is viewed as one complex number, so
+    a level is a single broadcast addition ``(-0 + ys[i] j) + ((xs[j] + x) + y j)`` whose inner loop
+    runs along a whole row of cells. Complex addition adds real and imaginary parts separately and
+    adding -0.0 changes no number (not even the sign of a zero, which adding +0.0 would), so every
+    coordinate is the one rounding of ``xs[j] + x`` or ``ys[i] + y`` in ``precision``: bit for bit
+    the sums of a plain broadcast ``anchors + shifts``
+    (``tests/test_grid.py`` compares them on many shapes).
+    """
+    real = np.dtype(precision)
+    pair = np.result_type(real, np.complex64)  # complex64 for float32, complex128 for float64
+    pairs = out.reshape(-1).view(np.result_type(out.dtype, np.complex64))
+    start = 0
+    # numpy 2.4 copies rows shorter than a third of its iteration buffer through that buffer,
+    # which made the addition about 5x slower for rows under 2,731 numbers (measured on numpy
+    # 2.4.6); a small buffer turns that off. The setting is numpy's per-context state, restored.
+    previous = np.setbufsize(_BUFFER)
+    try:
+        for cell, (height, width), (stride_y, stride_x), (offset_y, offset_x) in levels:
+            xs = np.arange(width, dtype=np.float64)
+            xs += offset_x
+            xs *= stride_x
+            corners = np.ascontiguousarray(cell, real).view(pair)  # (A, 2): x1 + y1 j, x2 + y2 j
+            columns = np.full(width, _ZERO, pair)
+            columns.real = xs
+            row = np.add(columns[:, None, None], corners[None])  # (W, A, 2): xs[j] + x, y
+            lines = np.full(height, _ZERO, pair)
+            lines.imag = (np.arange(height) + offset_y) * stride_y
+            stop = start + row.size * height
+            np.add(lines[:, None], row.reshape(1, -1), out=pairs[start:stop].reshape(height, -1), dtype=pair)
+            start = stop
+    finally:
+        np.setbufsize(previous)
+    return out
 
 
 def centered_grid_start(image_size: int, feature_size: int, stride: float) -> float:

@@ -1,8 +1,8 @@
-"""Tests of anchorlib.boxes: formats, area, IoU."""
+"""Tests of anchorlib.boxes: formats, area, IoU, best IoU over many anchors."""
 
 import numpy as np
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given, settings, strategies as st
 
 import anchorlib
 from strategies import xyxy_boxes
@@ -107,6 +107,88 @@ def test_iou_invariant_to_translating_and_scaling_both(a, b, dx, dy, factor):
 def test_bad_input_raises_naming_the_argument(call, error, words):
     with pytest.raises(error, match=words.replace("(", r"\(").replace(")", r"\)")):
         call()
+
+
+# --- best_iou: the pruned, blocked reduction equals the full matrix's row maxima ----------------
+# Expected values are box_iou's full matrix (an independent, unpruned computation); best_iou must
+# equal it exactly, so any anchor the pruning wrongly skips (in x or in y) makes these fail.
+
+
+@settings(max_examples=40, deadline=None)
+@given(xyxy_boxes(1, 6), xyxy_boxes(1, 9), st.integers(1, 12))
+def test_best_iou_equals_full_matrix(gt, anchors, max_pairs):
+    # small max_pairs forces blocks of a single row and/or column
+    expected = anchorlib.box_iou(gt, anchors).max(axis=1)
+    np.testing.assert_array_equal(anchorlib.best_iou(gt, anchors, max_pairs=max_pairs), expected)
+
+
+def test_best_iou_many_anchors_in_blocks():
+    rng = np.random.default_rng(5)
+    corners = rng.uniform(0, 500, (3000, 2))
+    anchors = np.concatenate([corners, corners + rng.uniform(4, 80, (3000, 2))], axis=1)
+    gt = anchors[rng.choice(3000, 40)] + rng.normal(0, 3, (40, 4)) * [1, 1, 0, 0]
+    expected = anchorlib.box_iou(gt, anchors).max(axis=1)
+    np.testing.assert_array_equal(anchorlib.best_iou(gt, anchors, max_pairs=1000), expected)
+
+
+def test_best_iou_empty():
+    assert anchorlib.best_iou(np.zeros((0, 4)), [[0, 0, 1, 1]]).shape == (0,)
+    assert anchorlib.best_iou([[0, 0, 1, 1]], np.zeros((0, 4))).tolist() == [0.0]
+
+
+@pytest.mark.parametrize("axis", ["x", "y"])
+@pytest.mark.parametrize("max_pairs", [1, 7, 300, 2**14])
+def test_best_iou_pruning_is_exact_at_touching_edges_and_across_sizes(max_pairs, axis):
+    # The pruning skips anchors that cannot overlap a block of boxes in x or in y. Boxes that start
+    # exactly where an anchor ends (x2 == x1', IoU 0), that end where one starts, that overlap one by
+    # a single ulp, and anchors of sides from 1 to 1000 px along the axis (many width groups) must all
+    # give exactly the full matrix's answer, by definition of best IoU. Built along x; for y the
+    # coordinates are swapped.
+    rng = np.random.default_rng(11)
+    sides = 2.0 ** rng.uniform(0, 10, 400)
+    x1 = rng.uniform(-500, 1500, 400)
+    y1 = rng.uniform(0, 50, 400)
+    anchors = np.stack([x1, y1, x1 + sides, y1 + rng.uniform(1, 60, 400)], axis=1)
+    touching = anchors[:50].copy()
+    touching[:, 0], touching[:, 2] = anchors[:50, 2], anchors[:50, 2] + 5  # starts where an anchor ends
+    hair = anchors[50:100].copy()
+    hair[:, 0] = np.nextafter(anchors[50:100, 2], -np.inf)  # overlaps by one ulp
+    hair[:, 2] = hair[:, 0] + 3
+    moved = anchors[100:150] + rng.normal(0, 20, (50, 4)) * [1, 1, 0, 0]
+    before = anchors[150:200].copy()
+    before[:, 2], before[:, 0] = anchors[150:200, 0], anchors[150:200, 0] - 7  # ends where one starts
+    gt = np.concatenate([touching, hair, moved, before])
+    gt[:, 2:] = np.maximum(gt[:, 2:], gt[:, :2])
+    if axis == "y":
+        gt, anchors = gt[:, [1, 0, 3, 2]], anchors[:, [1, 0, 3, 2]]
+    own = anchorlib.box_iou(gt[:100], anchors[:100]).diagonal()  # each edge box with its own anchor
+    assert (own[:50] == 0).all() and (own[50:] > 0).all()
+    expected = anchorlib.box_iou(gt, anchors).max(axis=1)
+    np.testing.assert_array_equal(anchorlib.best_iou(gt, anchors, max_pairs=max_pairs), expected)
+
+
+def test_best_iou_on_a_detector_lattice_equals_full_matrix():
+    # Many boxes (several strips and blocks) against a real preset's anchors, boxes partly outside
+    # the image: exercises the sorting of boxes into strips by x and blocks by y.
+    anchors = np.concatenate(anchorlib.anchors_for_image((128, 192), "keras-retinanet"))
+    rng = np.random.default_rng(3)
+    corners = rng.uniform(-40, 200, (300, 2))
+    gt = np.concatenate([corners, corners + rng.uniform(1, 120, (300, 2))], axis=1)
+    expected = anchorlib.box_iou(gt, anchors).max(axis=1)
+    np.testing.assert_array_equal(anchorlib.best_iou(gt, anchors), expected)
+
+
+def test_best_iou_degenerate_boxes_and_anchors_give_zero():
+    # Zero-area boxes and anchors: their union can be 0 (0 / 0), and box_iou calls that IoU 0.
+    gt = [[5, 5, 5, 5], [0, 0, 10, 0], [0, 0, 10, 10]]
+    anchors = [[5, 5, 5, 5], [0, 0, 10, 0], [2, 2, 4, 4]]
+    assert anchorlib.best_iou(gt, anchors).tolist() == [0.0, 0.0, 0.04]  # 4 / 100 by hand
+
+
+@given(xyxy_boxes(1, 12, min_side=0.0), xyxy_boxes(1, 12, min_side=0.0), st.integers(1, 40))
+def test_best_iou_equals_full_matrix_with_degenerate_boxes(gt, anchors, max_pairs):
+    expected = anchorlib.box_iou(gt, anchors).max(axis=1)
+    np.testing.assert_array_equal(anchorlib.best_iou(gt, anchors, max_pairs=max_pairs), expected)
 
 
 def test_float32_iou_is_computed_in_float32():

@@ -1,4 +1,4 @@
-"""Tests of anchorlib.coverage: best IoU, worst case over positions, covered sizes, counts.
+"""Tests of anchorlib.coverage: worst case over positions, covered sizes, counts (best_iou: test_boxes).
 
 The brute-force references place real anchors with ``anchorlib.shift`` and real boxes on a grid of
 positions and take ``anchorlib.box_iou``; they share no code with the closed forms and the exact
@@ -12,7 +12,6 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import anchorlib
-from strategies import xyxy_boxes
 
 RETINANET = dict(sizes=[32, 64, 128, 256, 512], strides=[8, 16, 32, 64, 128])
 OCTAVE = (1, 2 ** (1 / 3), 2 ** (2 / 3))
@@ -46,31 +45,6 @@ def brute_force(side, step, aspect=1.0, **config):
     xs, ys = (a.ravel() for a in np.meshgrid(grid, grid))
     anchors = lattice_anchors(**config)
     return xs, ys, anchorlib.best_iou(boxes_at(xs, ys, side, aspect), anchors)
-
-
-# ------------------------------------------------------------------------------ best_iou
-
-
-@settings(max_examples=40, deadline=None)
-@given(xyxy_boxes(1, 6), xyxy_boxes(1, 9), st.integers(1, 12))
-def test_best_iou_equals_full_matrix(gt, anchors, max_pairs):
-    # small max_pairs forces blocks of a single row and/or column
-    expected = anchorlib.box_iou(gt, anchors).max(axis=1)
-    np.testing.assert_array_equal(anchorlib.best_iou(gt, anchors, max_pairs=max_pairs), expected)
-
-
-def test_best_iou_many_anchors_in_blocks():
-    rng = np.random.default_rng(5)
-    corners = rng.uniform(0, 500, (3000, 2))
-    anchors = np.concatenate([corners, corners + rng.uniform(4, 80, (3000, 2))], axis=1)
-    gt = anchors[rng.choice(3000, 40)] + rng.normal(0, 3, (40, 4)) * [1, 1, 0, 0]
-    expected = anchorlib.box_iou(gt, anchors).max(axis=1)
-    np.testing.assert_array_equal(anchorlib.best_iou(gt, anchors, max_pairs=1000), expected)
-
-
-def test_best_iou_empty():
-    assert anchorlib.best_iou(np.zeros((0, 4)), [[0, 0, 1, 1]]).shape == (0,)
-    assert anchorlib.best_iou([[0, 0, 1, 1]], np.zeros((0, 4))).tolist() == [0.0]
 
 
 # ------------------------------------------------------------------------------ worst case, by hand
@@ -398,24 +372,3 @@ def test_preset_errors():
         anchorlib.worst_case_iou(20, preset="yolo", image_shape=(800, 800))
     with pytest.raises(ValueError, match="give either preset or strides"):
         anchorlib.anchor_count((800, 800), preset="keras-retinanet", strides=[8])
-
-
-@pytest.mark.parametrize("max_pairs", [1, 7, 300, 2**16])
-def test_best_iou_pruning_is_exact_at_touching_edges_and_across_widths(max_pairs):
-    # The pruning skips anchors that cannot overlap a box in x. Boxes that touch an anchor exactly
-    # (x2 == x1', IoU 0), that overlap it by a hair, and anchors of widths from 1 to 1000 px (many
-    # width groups) must all give exactly the full matrix's answer, by definition of best IoU.
-    rng = np.random.default_rng(11)
-    widths = 2.0 ** rng.uniform(0, 10, 400)
-    x1 = rng.uniform(-500, 1500, 400)
-    y1 = rng.uniform(0, 50, 400)
-    anchors = np.stack([x1, y1, x1 + widths, y1 + rng.uniform(1, 60, 400)], axis=1)
-    touching = anchors[:50].copy()
-    touching[:, 0], touching[:, 2] = anchors[:50, 2], anchors[:50, 2] + 5  # starts where an anchor ends
-    hair = anchors[50:100].copy()
-    hair[:, 0] = np.nextafter(anchors[50:100, 2], -np.inf)  # overlaps by one ulp
-    hair[:, 2] = hair[:, 0] + 3
-    gt = np.concatenate([touching, hair, anchors[100:150] + rng.normal(0, 20, (50, 4)) * [1, 1, 0, 0]])
-    gt[:, 2:] = np.maximum(gt[:, 2:], gt[:, :2])
-    expected = anchorlib.box_iou(gt, anchors).max(axis=1)
-    np.testing.assert_array_equal(anchorlib.best_iou(gt, anchors, max_pairs=max_pairs), expected)

@@ -132,3 +132,86 @@ def test_float32_precision_is_the_float32_sum():
 def test_bad_precision():
     with pytest.raises(ValueError, match="precision must be 'float64' or 'float32'"):
         anchorlib.shift([[-1, -1, 1, 1]], (2, 2), 8, precision="float16")
+
+
+# --- the single-pass writer equals the plain broadcast sum, bit for bit --------------------------
+
+
+def broadcast_shift(base, feature_shape, stride, offset, precision):
+    """The previous implementation's arithmetic, written plainly: centre coordinates in float64,
+    then one broadcast addition per coordinate in ``precision`` (independent of the complex-number
+    view the library now uses)."""
+    (sy, sx), (oy, ox) = np.broadcast_to(stride, 2), np.broadcast_to(offset, 2)
+    real = np.dtype(precision)
+    xs = ((np.arange(feature_shape[1]) + ox) * sx).astype(real)
+    ys = ((np.arange(feature_shape[0]) + oy) * sy).astype(real)
+    base = np.asarray(base, np.float64).astype(real)
+    out = np.empty(feature_shape + (len(base), 4), real)
+    out[..., 0::2] = xs[None, :, None, None] + base[None, None, :, 0::2]
+    out[..., 1::2] = ys[:, None, None, None] + base[None, None, :, 1::2]
+    return out.reshape(-1, 4)
+
+
+coordinates = st.floats(-2000, 2000, allow_nan=False, allow_infinity=False)
+
+
+@given(
+    st.lists(st.tuples(coordinates, coordinates, st.floats(0, 3000), st.floats(0, 3000)), min_size=1, max_size=12),
+    st.tuples(st.integers(1, 60), st.integers(1, 400)),
+    st.one_of(st.sampled_from([1, 4, 8, 16, 32, 61, 114, 128]), st.tuples(positive, positive)),
+    st.one_of(st.sampled_from([0.0, 0.5, -0.5, 0.25]), st.tuples(coordinates, coordinates)),
+    st.sampled_from(["float64", "float32"]),
+)
+def test_shift_is_bit_identical_to_the_broadcast_sum(cells, feature_shape, stride, offset, precision):
+    # Bit for bit (compared as integers, so even the sign of a zero counts), into a new float64
+    # array and into a preallocated array of the precision's own dtype.
+    base = np.array([[x, y, x + w, y + h] for x, y, w, h in cells])
+    expected = broadcast_shift(base, feature_shape, stride, offset, precision)
+    got = anchorlib.shift(base, feature_shape, stride, offset, precision=precision)
+    np.testing.assert_array_equal(got.view(np.int64), expected.astype(np.float64).view(np.int64))
+    out = np.full(expected.shape, np.nan, np.dtype(precision))
+    assert anchorlib.shift(base, feature_shape, stride, offset, precision=precision, out=out) is out
+    assert out.tobytes() == expected.tobytes()
+
+
+@pytest.mark.parametrize("preset", sorted(anchorlib.PRESETS))
+@pytest.mark.parametrize("image", [(800, 1333), (1333, 800), (37, 91), (513, 1025)])
+def test_every_preset_level_is_bit_identical_to_the_broadcast_sum(preset, image):
+    for level in anchorlib.anchor_levels(image, preset):
+        expected = broadcast_shift(level.cell_anchors, level.feature_shape, level.stride, level.offset, level.dtype)
+        out = np.empty(expected.shape, level.dtype)
+        anchorlib.shift(level.cell_anchors, level.feature_shape, level.stride, level.offset,
+                        precision=level.dtype, out=out)
+        assert out.tobytes() == expected.tobytes()
+
+
+def test_out_writes_one_level_into_a_slice_of_a_pyramid():
+    # Two levels written into one preallocated float32 array, each into its own slice.
+    base = np.array([[-16.0, -8.0, 16.0, 8.0]])
+    pyramid = np.zeros((6 + 2, 4), np.float32)
+    anchorlib.shift(base, (2, 3), 8, precision="float32", out=pyramid[:6])
+    anchorlib.shift(base, (1, 2), 16, precision="float32", out=pyramid[6:])
+    assert pyramid[:6].tolist() == anchorlib.shift(base, (2, 3), 8).tolist()
+    assert pyramid[6:].tolist() == [[-8.0, 0.0, 24.0, 16.0], [8.0, 0.0, 40.0, 16.0]]  # by hand: centres 8, 24
+
+
+@pytest.mark.parametrize(
+    "out, error, words",
+    [
+        ([[0.0] * 4] * 2, TypeError, "out must be a numpy array"),
+        (np.empty((3, 4)), ValueError, "out must be a writeable C-contiguous array of shape \\(2, 4\\)"),
+        (np.empty((4, 2)).T, ValueError, "C-contiguous"),
+        (np.empty((2, 4), np.float32), ValueError, "out must be float64 or float64"),
+        (np.empty((2, 4), np.int64), ValueError, "out must be float64"),
+    ],
+)
+def test_bad_out(out, error, words):
+    with pytest.raises(error, match=words):
+        anchorlib.shift([[-1, -1, 1, 1]], (1, 2), 8, out=out)
+
+
+def test_read_only_out():
+    out = np.empty((2, 4))
+    out.flags.writeable = False
+    with pytest.raises(ValueError, match="writeable"):
+        anchorlib.shift([[-1, -1, 1, 1]], (1, 2), 8, out=out)

@@ -352,6 +352,13 @@ def test_pages_fit_a_phone(phone, site_url, entry):
     assert layout["sidebar"] == "hidden", f"the navigation covers the text: {layout}"
     assert all(image["width"] > 0 for image in images)
     assert math["typeset"] == math["formulas"], math
+    # a display formula wider than the screen scrolls in its own box, with a shadow at the cut edge
+    cut = phone.page.evaluate(
+        """() => Array.from(document.querySelectorAll('mjx-container[display="true"]'))
+            .filter(el => el.scrollWidth > el.clientWidth + 1)
+            .map(el => ({overflow: getComputedStyle(el).overflowX, shadow: getComputedStyle(el).backgroundImage}))"""
+    )
+    assert all(c["overflow"] == "auto" and "gradient" in c["shadow"] for c in cut), cut
     phone.assert_offline_and_clean(f"{entry} at phone width")
 
 

@@ -1,9 +1,14 @@
-"""Sphinx extension: the API reference documents each public constant with its own comment.
+"""Sphinx extension: the API reference documents each public constant with its own comment, and a
+module's docstring may name a public function by its short name.
 
 ``book/api.md`` documents the public names where readers import them, ``anchorlib.BOX_FORMATS``;
 but the ``#:`` comment that documents a constant sits where it is defined (``anchorlib/boxes.py``),
 so autodoc found none and showed the docstring of the constant's type (Python's ``tuple``
 documentation under ``BOX_FORMATS``). This handler looks the comment up in the defining module.
+
+Likewise a module docstring's :func:`encode` (in ``anchorlib.coding``) looks for
+``anchorlib.coding.encode``, which is not documented: the public name is ``anchorlib.encode``. A
+reference that finds nothing is tried once more as ``anchorlib.<name>``.
 """
 
 from __future__ import annotations
@@ -40,6 +45,19 @@ def _constant_docs(app: Sphinx, what: str, name: str, obj: object, options, line
         lines[:] = comment
 
 
+def _public_name(app: Sphinx, env, node, contnode):
+    """Resolve an unresolved ``anchorlib`` Python reference by the public name, ``anchorlib.<name>``."""
+    target = node.get("reftarget", "")
+    if node.get("refdomain") != "py" or not (target.startswith("anchorlib.") or "." not in target):
+        return None
+    public = f"anchorlib.{target.rpartition('.')[2]}"
+    if public == target:
+        return None
+    return env.get_domain("py").resolve_xref(env, node["refdoc"], app.builder, node["reftype"], public,
+                                             node, contnode)
+
+
 def setup(app: Sphinx) -> dict:
     app.connect("autodoc-process-docstring", _constant_docs)
+    app.connect("missing-reference", _public_name)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -29,9 +29,9 @@ GOLDENS = REPO / "tests" / "conformance"
 
 #: Sources fetched from public git repositories: name -> (repository, commit).
 PINNED_SOURCES = {
+    "yolov5": ("ultralytics/yolov5", "5081342f04fb287fc2e5f2b5a4e06752b7937b1c"),  # newest on 2026-12-02
     "detectron2": ("facebookresearch/detectron2", "02b5c4e295e990042a714712c21dc79b731e8833"),
     "py-faster-rcnn": ("rbgirshick/py-faster-rcnn", "781a917b378dbfdedb45b6a56189a31982da1b43"),
-    "keras-retinanet": ("fizyr/keras-retinanet", "7ac91dfbbacce77d6d9633fc09e16cd0ee71fd5e"),
 }
 
 #: Image sizes (height, width) at which every preset is generated: tiny, odd, non-square, the
@@ -296,23 +296,6 @@ def iou_inputs(rng):
     degenerate = np.array([[5, 5, 5, 9], [5, 5, 9, 5], [3, 3, 3, 3], [0, 0, 10, 10], [0, 0, 10, 10],
                            [2, 2, 12, 12], [10, 0, 20, 10], [0, 0, 1, 1]], np.float64)
     return {"float": (a, b), "integer": (ai, bi), "degenerate": (degenerate, degenerate)}
-
-
-def build_cython(root: Path, module: str, pyx: str) -> None:
-    """Compile ``root/pyx`` into the extension ``module`` in place (the library's own Cython code,
-    built as its setup.py/Makefile would, with numpy's headers)."""
-    suffix = __import__("sysconfig").get_config_var("EXT_SUFFIX")
-    target = root / (module.replace(".", "/") + suffix)
-    if target.exists():
-        return
-    script = (
-        "import numpy, sys\n"
-        "from setuptools import Extension, setup\n"
-        "from Cython.Build import cythonize\n"
-        f"ext = Extension({module!r}, [{pyx!r}], include_dirs=[numpy.get_include()])\n"
-        "setup(ext_modules=cythonize([ext], quiet=True), script_args=['build_ext', '--inplace', '-q'])\n"
-    )
-    subprocess.run([sys.executable, "-c", script], cwd=root, check=True, capture_output=True)
 
 
 def py2_syntax_to_py3(path: Path) -> None:

@@ -1,11 +1,12 @@
-"""Goldens of keras-retinanet 1.0.0 (@7ac91df): anchors of the keras-retinanet preset, cell
-anchors, ``bbox_transform``, ``compute_overlap`` and ``compute_gt_annotations``, computed by
-keras-retinanet's own numpy/Cython code (float64, as its training generator computes).
+"""Goldens of keras-retinanet 1.0.0: anchors of the keras-retinanet preset, cell anchors,
+``bbox_transform``, ``compute_overlap`` and ``compute_gt_annotations``, computed by keras-retinanet's
+own numpy/Cython code (float64, as its training generator computes).
 
 Run as ``python -m tools.conformance.keras_retinanet`` from the repository root in the conformance
-environment with ``SOURCES`` pointing at the source snapshots (``make conformance``). Writes
-``tests/conformance/keras_retinanet/``. ``keras_retinanet/utils/compute_overlap.pyx`` is compiled with
-Cython in the extracted copy, as its ``setup.py`` does.
+environment (``make conformance``). Writes ``tests/conformance/keras_retinanet/``. keras-retinanet is
+the PyPI release 1.0.0 (``pip install --no-deps keras-retinanet==1.0.0``, which compiles its Cython
+``compute_overlap``); its ``utils/anchors.py``, ``utils/compute_overlap.pyx``, ``layers/`` and
+``backend/`` are those of fizyr/keras-retinanet @7ac91df.
 
 Shims (imports only): ``tensorflow``, a stand-in module whose ``keras.backend.floatx()`` answers
 ``"float32"`` (Keras' default), because ``keras_retinanet/utils/anchors.py`` imports
@@ -30,13 +31,9 @@ import numpy as np
 
 from tools.conformance import _common as c
 
-SOURCE = c.source_tree("keras-retinanet")
-c.build_cython(SOURCE, "keras_retinanet.utils.compute_overlap", "keras_retinanet/utils/compute_overlap.pyx")
-
 _tf = types.ModuleType("tensorflow")
 _tf.keras = types.SimpleNamespace(backend=types.SimpleNamespace(floatx=lambda: "float32"))
 sys.modules.setdefault("tensorflow", _tf)
-sys.path.insert(0, str(SOURCE))
 
 from keras_retinanet.utils.anchors import (  # noqa: E402
     AnchorParameters,
@@ -127,11 +124,12 @@ def inference_anchors(goldens: c.Goldens, rng) -> None:
         return
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "layers.npz")
-        subprocess.run([python, str(c.REPO / "tools" / "conformance" / "_keras_layers.py"), str(SOURCE), out],
+        subprocess.run([python, str(c.REPO / "tools" / "conformance" / "_keras_layers.py"), out],
                        check=True, env={**os.environ, "TF_USE_LEGACY_KERAS": "1", "TF_CPP_MIN_LOG_LEVEL": "3"})
         with np.load(out) as data:
             arrays = {k: data[k] for k in data.files}
     goldens.about["tensorflow"] = str(arrays.pop("tensorflow"))
+    goldens.about["keras-retinanet in the TensorFlow environment"] = str(arrays.pop("keras_retinanet"))
     for h, w in c.IMAGE_SIZES:
         anchors = arrays[f"{h}x{w}"]
         rows = c.sample_rows(len(anchors), rng)
@@ -146,8 +144,8 @@ def inference_anchors(goldens: c.Goldens, rng) -> None:
 
 
 def main() -> None:
-    commit = c.PINNED_SOURCES["keras-retinanet"][1]
-    goldens = c.Goldens("keras_retinanet", {"version": f"fizyr/keras-retinanet@{commit} (1.0.0)"})
+    goldens = c.Goldens("keras_retinanet", {
+        "version": f"{c.version('keras-retinanet')} (PyPI; the files used are those of fizyr/keras-retinanet@7ac91df)"})
     preset_anchors(goldens, np.random.default_rng(31))
     cell_anchors(goldens, np.random.default_rng(32))
     coders(goldens, np.random.default_rng(33))

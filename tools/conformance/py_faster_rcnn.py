@@ -4,17 +4,20 @@ the RPN labelling of ``AnchorTargetLayer.forward``, computed by py-faster-rcnn's
 
 Run as ``python -m tools.conformance.py_faster_rcnn`` from the repository root in the conformance
 environment with ``SOURCES`` pointing at the source snapshots (``make conformance``). Writes
-``tests/conformance/py_faster_rcnn/``. ``lib/utils/bbox.pyx`` is compiled with Cython in the extracted
-copy as ``utils.cython_bbox``, as ``lib/setup.py`` does.
+``tests/conformance/py_faster_rcnn/``. Nothing of py-faster-rcnn is compiled here: its Cython
+``lib/utils/bbox.pyx`` ``bbox_overlaps`` comes from the PyPI package ``cython-bbox`` 0.1.5, whose
+``bbox_overlaps`` is the same code line for line (only its dtype is spelled ``np.float64_t`` instead
+of the removed ``np.float_t``).
 
 Shims and source adaptations (around imports only; no numeric line is touched):
 
+* ``utils.cython_bbox``: the module ``cython_bbox`` of the PyPI package ``cython-bbox`` 0.1.5 (above).
 * ``caffe``: a stand-in module with a bare ``Layer`` base class (``AnchorTargetLayer`` subclasses it)
   and the blobs below; pycaffe is not built.
 * ``yaml``: a stand-in whose ``load`` is ``yaml.safe_load`` (PyYAML 6 requires a ``Loader``;
   ``setup`` parses the layer's ``param_str``).
-* ``numpy.float``: set to ``float`` before the import (removed in numpy 1.24; ``bbox.pyx`` and
-  ``anchor_target_layer.py`` use it as the float64 dtype).
+* ``numpy.float``: set to ``float`` before the import (removed in numpy 1.24;
+  ``anchor_target_layer.py`` uses it as the float64 dtype).
 * ``lib/rpn/generate_anchors.py`` and ``lib/rpn/anchor_target_layer.py`` are Python 2; their
   ``print`` statements (in ``DEBUG`` branches and the ``__main__`` block, never run here) become
   calls and ``xrange`` becomes ``range`` (lib2to3's ``fix_print`` and ``fix_xrange``, in the
@@ -45,7 +48,9 @@ for name in ("rpn/generate_anchors.py", "rpn/anchor_target_layer.py"):
     c.py2_syntax_to_py3(LIB / name)
 if not hasattr(np, "float"):
     np.float = float  # shim: numpy < 1.24 alias used as the float64 dtype
-c.build_cython(LIB, "utils.cython_bbox", "utils/bbox.pyx")
+import cython_bbox  # noqa: E402  (PyPI cython-bbox: py-faster-rcnn's bbox_overlaps)
+
+sys.modules["utils.cython_bbox"] = cython_bbox
 
 
 class Blob:

@@ -4,7 +4,6 @@ Run by ``make conformance`` (as ``python -m tools.conformance.yolov5`` from the 
 with the conformance environment's Python: torch on CPU), or by hand::
 
     SOURCES=/path/to/sources python -m tools.conformance.yolov5
-    python tools/conformance/yolov5.py --git-dir /path/to/yolov5.git     # or --source CHECKOUT
 
 It runs ultralytics/yolov5 at the pinned commit ``YOLOV5_COMMIT`` and writes
 ``tests/conformance/yolov5/goldens.npz`` (the arrays, keyed ``<group>/<name>``) and
@@ -13,11 +12,10 @@ exact call that produced it and the anchorlib call it is compared with), in the 
 libraries' goldens. ``tests/conformance/test_yolov5.py`` compares ``anchorlib`` with them (through
 ``tests/conformance/yolov5_replay.py``); it needs neither torch nor YOLOv5.
 
-The YOLOv5 source is a git repository holding the pinned commit: ``$SOURCES/yolov5`` (a clone or a
-bare git directory, as for the other sources; ``git clone https://github.com/ultralytics/yolov5``),
-or ``--git-dir``; the commit's tree is extracted with ``git archive`` into
-``$CONFORMANCE_BUILD/src/yolov5`` (default ``.conformance-build``). ``--source`` uses a checkout
-as it is, after checking its ``HEAD``. Nothing from it is copied into this repository.
+The YOLOv5 source is ``$SOURCES/yolov5``, a git repository (a clone or a bare git directory) holding
+the commit pinned in ``_common.PINNED_SOURCES``; ``_common.source_tree`` extracts that commit's tree
+into ``$CONFORMANCE_BUILD/src/yolov5`` (``tools/conformance/README.md``). Nothing from it is copied
+into this repository.
 
 What runs, unmodified, from the YOLOv5 source:
 
@@ -46,29 +44,21 @@ Shims (only around imports and object construction, never inside the numeric cod
 
 from __future__ import annotations
 
-import argparse
 import importlib.abc
 import importlib.machinery
-import io
 import json
 import logging
-import os
 import platform
 import re
-import shutil
-import subprocess
 import sys
-import tarfile
 import types
-from pathlib import Path
 
 import numpy as np
 
-YOLOV5_REPO = "https://github.com/ultralytics/yolov5"
-YOLOV5_COMMIT = "5081342f04fb287fc2e5f2b5a4e06752b7937b1c"  # newest commit on 2026-12-02 (2026-08-21)
-ROOT = Path(__file__).resolve().parents[2]
-OUT = ROOT / "tests" / "conformance" / "yolov5"
-BUILD = Path(os.environ.get("CONFORMANCE_BUILD", ROOT / ".conformance-build"))
+from tools.conformance import _common as c
+
+REPOSITORY, YOLOV5_COMMIT = c.PINNED_SOURCES["yolov5"]
+OUT = c.GOLDENS / "yolov5"
 
 STUBBED = ("pandas", "requests", "psutil", "seaborn", "thop", "ultralytics")
 
@@ -110,44 +100,7 @@ class _StubFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         module.__path__ = []
 
 
-def _fail(message: str) -> None:
-    print(f"conformance: error: {message}", file=sys.stderr)
-    raise SystemExit(2)
-
-
-def _git_dir(path: Path) -> Path:
-    if (path / ".git").exists():
-        return path / ".git"
-    if (path / "objects").is_dir() and (path / "HEAD").exists():
-        return path
-    _fail(f"{path} is not a git repository (a clone or a bare git directory)")
-
-
-def _yolov5_source(args) -> tuple[Path, str]:
-    """A directory holding YOLOv5's files at the pinned commit, and that commit."""
-    if args.source:
-        head = subprocess.run(["git", "-C", str(args.source), "rev-parse", "HEAD"], capture_output=True, text=True)
-        if head.stdout.strip() != YOLOV5_COMMIT:
-            _fail(f"{args.source} is not at ultralytics/yolov5@{YOLOV5_COMMIT}")
-        return Path(args.source), YOLOV5_COMMIT
-    git_dir = _git_dir(args.git_dir or Path(os.environ.get("SOURCES", ROOT / "sources")) / "yolov5")
-    check = subprocess.run(["git", f"--git-dir={git_dir}", "cat-file", "-e", f"{YOLOV5_COMMIT}^{{commit}}"],
-                           capture_output=True)
-    if check.returncode:
-        _fail(f"{git_dir} does not contain ultralytics/yolov5@{YOLOV5_COMMIT}")
-    target = BUILD / "src" / "yolov5"
-    stamp = target / ".commit"
-    if not (stamp.exists() and stamp.read_text() == YOLOV5_COMMIT):
-        shutil.rmtree(target, ignore_errors=True)
-        target.mkdir(parents=True)
-        archive = subprocess.run(["git", f"--git-dir={git_dir}", "archive", YOLOV5_COMMIT],
-                                 capture_output=True, check=True)
-        tarfile.open(fileobj=io.BytesIO(archive.stdout)).extractall(target, filter="data")
-        stamp.write_text(YOLOV5_COMMIT)
-    return target, YOLOV5_COMMIT
-
-
-def _import_yolov5(source: Path):
+def _import_yolov5(source):
     sys.meta_path.insert(0, _StubFinder())
     sys.path.insert(0, str(source))
     import torch
@@ -357,13 +310,8 @@ def autoanchor_cases(goldens, torch, autoanchor, rng):
             )
 
 
-def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    where = parser.add_mutually_exclusive_group()
-    where.add_argument("--source", type=Path, help="a checkout of ultralytics/yolov5 at the pinned commit")
-    where.add_argument("--git-dir", type=Path, help="a bare clone of ultralytics/yolov5 holding the pinned commit")
-    args = parser.parse_args(argv)
-    source, commit = _yolov5_source(args)
+def main() -> None:
+    source, commit = c.source_tree("yolov5"), YOLOV5_COMMIT
     torch, Detect, ComputeLoss, autoanchor = _import_yolov5(source)
     rng = np.random.default_rng(20260805)
     goldens = Goldens()
@@ -376,7 +324,7 @@ def main(argv=None) -> None:
     meta = {
         "library": "yolov5",
         "version": f"ultralytics/yolov5@{commit}",
-        "repository": YOLOV5_REPO,
+        "repository": f"https://github.com/{REPOSITORY}",
         "commit": commit,
         "torch": torch.__version__,
         "device": "cpu, torch.set_num_threads(1)",
