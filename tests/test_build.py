@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import nbformat
+import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 JUPYTER_BOOK = Path(sys.executable).with_name("jupyter-book")
@@ -19,8 +20,8 @@ def _mini_book(tmp_path: Path, code: str) -> Path:
     shutil.copy(ROOT / "_config.yml", tmp_path / "_config.yml")
     shutil.copy(ROOT / "references.bib", tmp_path / "references.bib")
     (tmp_path / "tools").mkdir()
-    for extension in ("launch_guard.py", "site_html.py", "citations.py", "api_docs.py"):  # the local extensions _config.yml names
-        shutil.copy(ROOT / "tools" / extension, tmp_path / "tools" / extension)
+    for extension in yaml.safe_load((ROOT / "_config.yml").read_text())["sphinx"]["local_extensions"]:
+        shutil.copy(ROOT / "tools" / f"{extension}.py", tmp_path / "tools")  # the site's own extensions
     for folder in ("_static", "_templates"):  # the favicon, style sheet and page layout it names
         shutil.copytree(ROOT / folder, tmp_path / folder)
     (tmp_path / "book").mkdir()

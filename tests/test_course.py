@@ -92,7 +92,10 @@ def test_launch_buttons_open_jupyterlab_once_the_repository_is_set(tmp_path):
     url = "https://github.com/placeholder-org/placeholder-repo"
     (tmp_path / "book").mkdir()
     (tmp_path / "tools").mkdir()
-    shutil.copy(ROOT / "tools" / "launch_guard.py", tmp_path / "tools")
+    for extension in yaml.safe_load((ROOT / "_config.yml").read_text())["sphinx"]["local_extensions"]:
+        shutil.copy(ROOT / "tools" / f"{extension}.py", tmp_path / "tools")  # the site's own extensions
+    for folder in ("_static", "_templates"):  # the favicon, style sheet and page layout _config.yml names
+        shutil.copytree(ROOT / folder, tmp_path / folder)
     shutil.copy(ROOT / "references.bib", tmp_path)
     config, count = re.subn(r'(?m)^  url: ""$', f'  url: "{url}"', (ROOT / "_config.yml").read_text())
     assert count == 1, "_config.yml has no empty `repository: url:` line"

@@ -6,6 +6,11 @@ but the ``#:`` comment that documents a constant sits where it is defined (``anc
 so autodoc found none and showed the docstring of the constant's type (Python's ``tuple``
 documentation under ``BOX_FORMATS``). This handler looks the comment up in the defining module.
 
+The summary table at the top of the page lists every name the page documents, in the page's order:
+the line ``(filled in by tools/api_docs.py ...)`` in its ``autosummary`` is replaced, when the page is
+read, by the names of the ``autofunction``/``autoclass``/``autodata`` directives below it, so a name
+added to a section is in the summary too.
+
 Likewise a module docstring's :func:`encode` (in ``anchorlib.coding``) looks for
 ``anchorlib.coding.encode``, which is not documented: the public name is ``anchorlib.encode``. A
 reference that finds nothing is tried once more as ``anchorlib.<name>``.
@@ -15,6 +20,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import re
 
 from sphinx.application import Sphinx
 from sphinx.pycode import ModuleAnalyzer
@@ -57,7 +63,21 @@ def _public_name(app: Sphinx, env, node, contnode):
                                              node, contnode)
 
 
+_SUMMARY_SLOT = re.compile(r"^( +)\(filled in by tools/api_docs\.py[^)]*\)$", re.M)
+_DOCUMENTED = re.compile(r"^\.\. auto(?:function|class|data):: (\w+)", re.M)
+
+
+def _fill_summary(app: Sphinx, docname: str, source: list[str]) -> None:
+    slot = _SUMMARY_SLOT.search(source[0])
+    if slot is None:
+        return
+    names = list(dict.fromkeys(_DOCUMENTED.findall(source[0], slot.end())))
+    listing = "\n".join(slot.group(1) + name for name in names)
+    source[0] = source[0][:slot.start()] + listing + source[0][slot.end():]
+
+
 def setup(app: Sphinx) -> dict:
+    app.connect("source-read", _fill_summary)
     app.connect("autodoc-process-docstring", _constant_docs)
     app.connect("missing-reference", _public_name)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
