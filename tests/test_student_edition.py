@@ -15,6 +15,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+import yaml
 
 from tools.student_edition import strip_solutions_from_notebook, strip_solutions_from_text
 
@@ -44,8 +45,11 @@ def _mini_book(tmp_path: Path) -> Path:
     shutil.copy(ROOT / "_config.yml", tmp_path / "_config.yml")
     shutil.copy(ROOT / "references.bib", tmp_path / "references.bib")
     (tmp_path / "tools").mkdir()
-    for extension in ("launch_guard.py", "student_edition.py"):
-        shutil.copy(ROOT / "tools" / extension, tmp_path / "tools" / extension)
+    for extension in yaml.safe_load((ROOT / "_config.yml").read_text())["sphinx"]["local_extensions"]:
+        shutil.copy(ROOT / "tools" / f"{extension}.py", tmp_path / "tools")  # the book's own extensions
+    for folder in ("_static", "_templates"):  # the style sheet and page layout the configuration names
+        if (ROOT / folder).exists():
+            shutil.copytree(ROOT / folder, tmp_path / folder)
     (tmp_path / "book").mkdir()
     (tmp_path / "book" / "intro.md").write_text("# Intro\n\nA page.\n")
     nb = nbformat.v4.new_notebook()
