@@ -11,6 +11,7 @@ CHROMIUM ?= /usr/bin/chromium
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: html html-offline browser test unit lint bench serve lab notebooks check-notebooks clean conformance
+.PHONY: html-student tex pdf
 
 $(STAMP): requirements.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -30,14 +31,40 @@ html-offline: html
 	  || { echo "^ these pages load something from the network"; exit 1; }
 	@echo "Offline site in _build/html: copy the folder, then 'make serve' (or any static web server)"
 
+## html-student: the students' website in _build/student/_build/html: every exercise, no solution body
+html-student: $(STAMP)
+	BOOK_EDITION=student $(VENV)/bin/jupyter-book build --all -W -n --keep-going --path-output _build/student .
+	@echo "Students' website built: _build/student/_build/html (solutions removed; see book/teaching.md)"
+
+# Debian's XeLaTeX toolchain for `make pdf`: Sphinx's LaTeX packages, latexmk, the FreeFont fonts Sphinx
+# uses with XeLaTeX, xeCJK (texlive-lang-chinese), the CJK font of the glossary, and pdftotext
+# (poppler-utils), with which the test reads the PDF, and rsvg-convert (librsvg2-bin), which turns the
+# book's SVG figures into vector PDF.
+TEX_PACKAGES := texlive-xetex texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended \
+	latexmk fonts-freefont-otf texlive-lang-chinese fonts-wqy-microhei poppler-utils librsvg2-bin
+
+## tex: install the TeX toolchain for `make pdf` with apt-get (as root or through sudo); no-op when present
+tex:
+	@if command -v xelatex >/dev/null && command -v latexmk >/dev/null && command -v pdftotext >/dev/null \
+	  && command -v rsvg-convert >/dev/null \
+	  && kpsewhich xeCJK.sty >/dev/null \
+	  && fc-list :lang=zh 2>/dev/null | grep -q .; then echo "TeX toolchain: xelatex present"; \
+	else $(SUDO) apt-get update && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends $(TEX_PACKAGES); fi
+
+## pdf: the whole book as one PDF, _build/latex/anchors.pdf (XeLaTeX; figures as vector PDF, photographs at 144 dpi)
+pdf: $(STAMP) tex
+	$(VENV)/bin/jupyter-book build --all -W -n --keep-going --builder pdflatex .
+	@echo "PDF built: _build/latex/anchors.pdf"
+
 ## browser: install Debian's Chromium (and a CJK font for the glossary) for the browser test; no-op when present
 browser:
 	@if [ -x $(CHROMIUM) ] && fc-list :lang=zh 2>/dev/null | grep -q .; then echo "browser test: $(CHROMIUM) present"; \
 	else $(SUDO) apt-get update && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y chromium fonts-wqy-microhei; fi
 
 ## test: build the website (which executes every chapter once), lint, then run every test: unit,
-## property, doctest, stored outputs against the build's execution, and the browser test
-test: html browser lint
+## property, doctest, stored outputs against the build's execution, browser and PDF tests
+## (on CI, CI=true, the TeX toolchain is installed first; elsewhere the PDF test runs when TeX is present)
+test: html browser lint $(if $(filter true,$(CI)),tex)
 	$(PY) -m pytest -n $(JOBS) --dist loadscope
 
 ## unit: the quick loop (under a minute on two cores): library tests and doctests, no notebooks, no browser

@@ -8,6 +8,7 @@ Drawing lives in :mod:`anchorlib.plot` and the command line in :mod:`anchorlib.c
 core imports them.
 """
 
+from .anchorfree import fcos_assign, fcos_points, yolox_candidates
 from .boxes import BOX_FORMATS, best_iou, box_area, box_convert, box_iou
 from .coding import DEFAULT_SCALE_CLAMP, decode, decode_corners, encode, encode_corners
 from .coverage import (
@@ -72,6 +73,8 @@ __all__ = [
     "encode",
     "encode_corners",
     "evolve_anchors",
+    "fcos_assign",
+    "fcos_points",
     "keep_ratio_wh",
     "kmeans_anchors",
     "Layer",
@@ -99,4 +102,5 @@ __all__ = [
     "yolov5_assign",
     "yolov5_decode",
     "yolov5_grid",
+    "yolox_candidates",
 ]

@@ -17,6 +17,7 @@ needs, so a chapter takes its numbers from :mod:`anchorlib`, not from a figure.
 
 from __future__ import annotations
 
+import io
 import textwrap
 from typing import Mapping, Sequence
 
@@ -53,6 +54,7 @@ __all__ = [
     "new_axes_grid",
     "receptive_fields",
     "scaling_curves",
+    "show_jpeg",
     "wh_scatter",
 ]
 
@@ -109,6 +111,31 @@ def _inline_svg() -> None:
 
 
 _inline_svg()
+
+
+def show_jpeg(figure: Figure, *, dpi: float = 144, quality: int = 85) -> None:
+    """Show a figure of a photograph as a JPEG (in a Jupyter kernel) and close it.
+
+    A photograph drawn into an SVG (or PNG) is stored losslessly, several hundred kB per figure; as a
+    JPEG at one and a half times the screen density (``dpi=144``, about 150 dpi in print)
+    it takes a fraction of that. Figures without a photograph stay SVG. Outside a Jupyter kernel
+    nothing is displayed.
+
+    Examples
+    --------
+    >>> figure, ax = plt.subplots(figsize=(1, 1))
+    >>> show_jpeg(figure, dpi=50)
+    >>> plt.fignum_exists(figure.number)  # closed: the notebook shows the JPEG, not the figure again
+    False
+    """
+    from IPython import get_ipython
+    from IPython.display import Image, display
+
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="jpeg", dpi=dpi, bbox_inches="tight", pil_kwargs={"quality": quality})
+    plt.close(figure)
+    if get_ipython() is not None:
+        display(Image(data=buffer.getvalue(), format="jpeg"))
 
 
 def _wrap(text: str, width: int) -> str:

@@ -16,11 +16,14 @@ ROOT = Path(__file__).resolve().parents[1]
 JUPYTER_BOOK = Path(sys.executable).with_name("jupyter-book")
 PARTS = toc_parts()
 
-# The chapters planned in book/intro.md's map, by file name (issues 3-7 and the foundation; issue 16).
+# The chapters planned in book/intro.md's map, by file name (issues 3-7 and the foundation; issue 16:
+# the course's way in (the primer), YOLO's anchors, and its way out (the epilogue)).
 PLANNED_CHAPTERS = [
+    "primer",
     "refinement_cascade", "base_size_scale_ratio", "shifts_offsets",
     "padding_asymmetry", "small_objects", "anchors_from_data",
     "yolo_anchors",
+    "epilogue",
 ]
 # Terms the source notes use, with the Chinese the notes use for them.
 REQUIRED_TERMS = {

@@ -72,6 +72,11 @@ ALLOWED_IN: dict[str, dict[str, str]] = {
     },
     "teaching.md": {
         "101": "the argument of a call the class runs live",
+        "145": "a time in minutes of the session plan (the plan's own choice)",
+    },
+    "primer.ipynb": {
+        "232": "a corner of the annotated button box, an input printed by the cell above",
+        "224": "FPN's canonical object size in its level rule (eq. 1 of the paper), a constant",
     },
     "refinement_cascade.ipynb": {
         "114": "a corner of the box the exercise places, an input",
