@@ -395,7 +395,8 @@ def _add_fit_parsers(sub) -> None:
     fit.add_argument("--objective", choices=("focal", "avg", "ce"), default="focal")
     fit.add_argument("--maxiter", type=int, default=100, help="with --ratios-scales: generations (default 100)")
     fit.add_argument("--emit", choices=_EMIT, default=None, help="print a paste-ready snippet for this library")
-    fit.add_argument("--levels", type=_positive_count, default=3, help="pyramid levels for --emit yolov5/mmdet (default 3)")
+    fit.add_argument("--levels", type=_positive_count, default=3,
+                     help="pyramid levels for --emit yolov5/mmdet (default 3)")
     fit.add_argument("--plot", default=None, metavar="FILE", help="save box shapes and anchors (PNG, SVG, PDF)")
     fit.add_argument("--seed", type=int, default=0)
     fit.add_argument("--progress", action="store_true", help="show progress bars on stderr")

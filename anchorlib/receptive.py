@@ -400,7 +400,8 @@ BACKBONES: Mapping[str, Backbone] = MappingProxyType({
         "keras-retinanet-1.0-resnet50",
         "keras-resnet 0.2.0 (PyPI release, pinned by keras-retinanet 1.0.0 setup.py L56; the C3-C5 "
         "fields match the real network's gradient support, 60 of 60 measured in "
-        "tests/conformance/keras_retinanet): keras_resnet/models/_2d.py L76 (7x7/2 conv with padding='same', no ZeroPadding2D), "
+        "tests/conformance/keras_retinanet): keras_resnet/models/_2d.py L76 (7x7/2 conv with "
+        "padding='same', no ZeroPadding2D), "
         "L79 (MaxPooling2D 3x3/2 'same'), blocks/_2d.py as in 0.1.0 (stride 2 in the first 1x1, "
         "ZeroPadding2D(1) + 3x3 valid); under keras-retinanet 1.0.0's pyramid (models/retinanet.py "
         "@7ac91df, unchanged from 50d07a0). The 'same' stem pads 2 before and 3 after on an even "

@@ -51,7 +51,8 @@ def strip_solutions_from_text(lines: list[str], inside: bool = False) -> tuple[l
 
     Examples
     --------
-    >>> text = ["Ex.", ":::{solution-start} ex", ":class: dropdown", ":::", "Answer 42.", ":::{solution-end}", ":::", "Next."]
+    >>> text = ["Ex.", ":::{solution-start} ex", ":class: dropdown", ":::", "Answer 42.",
+    ...         ":::{solution-end}", ":::", "Next."]
     >>> strip_solutions_from_text(text)
     (['Ex.', 'Next.'], False)
     """

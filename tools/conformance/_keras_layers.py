@@ -66,8 +66,9 @@ def receptive_fields() -> dict:
     import tf_keras
 
     sys.modules["keras"] = tf_keras  # shim: keras-resnet 0.2.0 imports standalone Keras 2
-    import keras_resnet.models
     from importlib.metadata import version
+
+    import keras_resnet.models
 
     rows = []
     rng = np.random.default_rng(0)
