@@ -63,6 +63,11 @@ ALLOWED_IN: dict[str, dict[str, str]] = {
     "refinement_cascade.ipynb": {
         "114": "a corner of the box the exercise places, an input",
     },
+    "yolo_anchors.ipynb": {
+        **{value: "YOLOv5's anchor 156 x 198 (yolov5s.yaml), an input of the exercise" for value in ("156", "198")},
+        **{value: "the exercise's worked hand computation, checked by the cell after it" for value in (
+            "0.7311", "0.2689", "0.8808", "1.4621", "190.79", "112", "0.5379", "45.13", "1.7616", "614.4")},
+    },
 }
 
 _ROLE = re.compile(r"\{[\w:-]+\}`[^`]*`")  # {glue:text}`...`, {cite}`...`, {doc}`...`, {term}`...`
