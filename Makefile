@@ -1,4 +1,5 @@
-# Two commands for everything: `make html` builds the website, `make test` runs the whole suite.
+# Two commands for everything: `make html` builds the website, `make test` runs the whole suite
+# (`make unit` is the quick loop: library tests and doctests, no notebooks, no browser).
 # Both create the virtual environment .venv and install the pinned requirements when missing.
 
 PYTHON ?= python3
@@ -9,7 +10,7 @@ JOBS   ?= 2
 CHROMIUM ?= /usr/bin/chromium
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: html html-offline browser test bench serve lab notebooks check-notebooks clean conformance
+.PHONY: html html-offline browser test unit lint bench serve lab notebooks check-notebooks clean conformance
 
 $(STAMP): requirements.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -34,9 +35,18 @@ browser:
 	@if [ -x $(CHROMIUM) ] && fc-list :lang=zh 2>/dev/null | grep -q .; then echo "browser test: $(CHROMIUM) present"; \
 	else $(SUDO) apt-get update && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y chromium fonts-wqy-microhei; fi
 
-## test: build the website, then run unit, property, doctest, notebook (nbval) and browser tests
-test: html browser
+## test: build the website (which executes every chapter once), lint, then run every test: unit,
+## property, doctest, stored outputs against the build's execution, and the browser test
+test: html browser lint
 	$(PY) -m pytest -n $(JOBS) --dist loadscope
+
+## unit: the quick loop (under a minute on two cores): library tests and doctests, no notebooks, no browser
+unit: $(STAMP)
+	$(PY) -m pytest -m "not slow" -n $(JOBS) --dist loadscope
+
+## lint: ruff (pyflakes, pycodestyle, import order, bugbear; configured in pyproject.toml)
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
 
 ## bench: time anchorlib against floors measured in the same run, and beside the peer libraries when the
 ## conformance environment exists (ANCHORLIB_PEERS_PYTHON, sources in SOURCES); writes benchmarks/results.json

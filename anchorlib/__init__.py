@@ -2,6 +2,8 @@
 
 Small pure functions over numpy arrays. Boxes are ``(N, 4)`` float arrays in ``xyxy`` format, in
 continuous pixel coordinates (pixel ``k`` spans ``[k, k + 1)``); aspect ratios are ``h / w``.
+An anchor configuration is one value, :class:`AnchorConfig` (a preset from :data:`PRESETS` or sizes
+and strides), which lays its anchors on an image of shape ``(height, width)``, level by level.
 Drawing lives in :mod:`anchorlib.plot` and the command line in :mod:`anchorlib.cli`; nothing in the
 core imports them.
 """
@@ -9,14 +11,11 @@ core imports them.
 from .boxes import BOX_FORMATS, best_iou, box_area, box_convert, box_iou
 from .coding import DEFAULT_SCALE_CLAMP, decode, decode_corners, encode, encode_corners
 from .coverage import (
-    anchor_count,
-    anchor_memory,
     covered_sizes,
     position_coverage,
     worst_case_iou,
 )
-from .datasets import ANNOTATION_FORMATS, Annotations, letterbox_wh, load_boxes, synthetic_boxes
-from .datasets import keep_ratio_wh
+from .datasets import ANNOTATION_FORMATS, Annotations, keep_ratio_wh, letterbox_wh, load_boxes, synthetic_boxes
 from .design import (
     RatioScaleFit,
     anchor_fit,
@@ -25,22 +24,11 @@ from .design import (
     mean_best_iou,
     optimize_ratios_scales,
     shape_iou,
+    yolov5_box_filter,
 )
-from .design import yolov5_box_filter
 from .grid import cell_centers, centered_grid_start, shift
 from .matching import ASSIGNMENT_RULES, assign, atss_assign
-from .presets import (
-    PRESETS,
-    AnchorLevel,
-    Preset,
-    anchor_levels,
-    anchors_for_image,
-    detectron2_base_anchors,
-    keras_retinanet_base_anchors,
-    mmdet_base_anchors,
-    py_faster_rcnn_base_anchors,
-    torchvision_base_anchors,
-)
+from .presets import PRESETS, AnchorConfig, AnchorLevel
 from .receptive import (
     BACKBONES,
     AxisGeometry,
@@ -57,13 +45,10 @@ from .yolo import YOLOV5_ANCHORS, YOLOV5_STRIDES, Yolov5Targets, yolov5_assign, 
 __version__ = "0.1.0"
 
 __all__ = [
-    "anchor_count",
     "anchor_fit",
-    "anchor_levels",
-    "anchor_memory",
+    "AnchorConfig",
     "anchor_shapes",
     "AnchorLevel",
-    "anchors_for_image",
     "ANNOTATION_FORMATS",
     "Annotations",
     "assign",
@@ -84,11 +69,9 @@ __all__ = [
     "decode",
     "decode_corners",
     "DEFAULT_SCALE_CLAMP",
-    "detectron2_base_anchors",
     "encode",
     "encode_corners",
     "evolve_anchors",
-    "keras_retinanet_base_anchors",
     "keep_ratio_wh",
     "kmeans_anchors",
     "Layer",
@@ -96,20 +79,16 @@ __all__ = [
     "level_geometry",
     "load_boxes",
     "mean_best_iou",
-    "mmdet_base_anchors",
     "octave_scales",
     "optimize_ratios_scales",
     "position_coverage",
-    "Preset",
     "PRESETS",
     "RATIO_ORIENTATION",
-    "py_faster_rcnn_base_anchors",
     "RatioScaleFit",
     "shape_iou",
     "shift",
     "simulate",
     "synthetic_boxes",
-    "torchvision_base_anchors",
     "trace",
     "true_centers",
     "worst_case_iou",

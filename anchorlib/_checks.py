@@ -87,6 +87,20 @@ def pair(value: Any, name: str, check) -> tuple[Any, Any]:
     return checked, checked
 
 
+def shape_pair(value: Any, name: str) -> tuple[int, int]:
+    """Return a ``(height, width)`` pair of positive ints, or raise naming ``name``.
+
+    The one check of image and feature-map shapes: anything that is not a sequence of two (a
+    scalar, a string) is a :class:`TypeError`, a sequence of another length a :class:`ValueError`,
+    and each side must be a positive integer (:func:`positive_int`).
+    """
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__len__"):
+        raise TypeError(f"{name} must be a (height, width) pair, got {type(value).__name__} {_short(value)}")
+    if len(value) != 2:
+        raise ValueError(f"{name} must be a (height, width) pair, got {len(value)} values {_short(value)}")
+    return positive_int(value[0], f"{name}[0]"), positive_int(value[1], f"{name}[1]")
+
+
 def boxes_array(boxes: Any, name: str = "boxes", *, fmt: str = "xyxy") -> np.ndarray:
     """Return an ``(N, 4)`` float64 array, checking that the boxes are well formed for ``fmt``."""
     array = real_array(boxes, name)

@@ -24,7 +24,7 @@ from .design import (
     optimize_ratios_scales,
     yolov5_box_filter,
 )
-from .presets import PRESETS, AnchorLevel, anchor_levels, anchors_for_image
+from .presets import PRESETS, AnchorLevel
 from .shapes import anchor_shapes
 from .yolo import YOLOV5_ANCHORS
 
@@ -101,8 +101,9 @@ def _named_anchors(value: np.ndarray | str) -> tuple[str, np.ndarray]:
     if isinstance(value, np.ndarray):
         return "given anchors", value
     if value == "yolov5":
-        return "YOLOv5 default anchors (models/yolov5s.yaml, 640-pixel input)", YOLOV5_ANCHORS.reshape(-1, 2).astype(np.float64)
-    levels = anchor_levels((800, 800), value)  # cell anchor shapes do not depend on the image size
+        anchors = YOLOV5_ANCHORS.reshape(-1, 2).astype(np.float64)
+        return "YOLOv5 default anchors (models/yolov5s.yaml, 640-pixel input)", anchors
+    levels = PRESETS[value].levels((800, 800))  # cell anchor shapes do not depend on the image size
     corners = np.concatenate([level.cell_anchors for level in levels]).astype(np.float64)
     shapes = np.unique(np.round(corners[:, 2:] - corners[:, :2], 6), axis=0)
     return f"{value} anchors ({len(shapes)} distinct shapes)", shapes
@@ -434,74 +435,44 @@ def _centre(box: np.ndarray) -> str:
 _HEADER = f"{'feature':>9} {'stride':>9} {'anchors':>8} {'first centre':>16} {'last centre':>16}"
 
 
-def _row(level: AnchorLevel, anchors: np.ndarray) -> str:
-    (h, w), (sy, sx) = level.feature_shape, level.stride
+def _row(level: AnchorLevel) -> str:
+    (h, w), (sy, sx), anchors = level.feature_shape, level.stride, level.anchors
     stride = f"{sx:g}" if sx == sy else f"{sy:g}x{sx:g}"
     return (f"{f'{h}x{w}':>9} {stride:>9} {len(anchors):>8} "
             f"{_centre(anchors[0]):>16} {_centre(anchors[-1]):>16}")
 
 
-def _disagreement(first: tuple[AnchorLevel, np.ndarray], second: tuple[AnchorLevel, np.ndarray]) -> float | None:
-    """Largest corner difference (px) between the anchors of the cells both presets have, or None."""
-    (la, a), (lb, b) = first, second
-    if len(la.cell_anchors) != len(lb.cell_anchors):
-        return None
-    count = len(la.cell_anchors)
-    h = min(la.feature_shape[0], lb.feature_shape[0])
-    w = min(la.feature_shape[1], lb.feature_shape[1])
-    grid_a = a.reshape(*la.feature_shape, count, 4)[:h, :w].reshape(-1, count, 4)
-    grid_b = b.reshape(*lb.feature_shape, count, 4)[:h, :w].reshape(-1, count, 4)
-    order_b = _match_shapes(grid_a[0], grid_b[0])  # the same order in every cell
-    return float(np.max(np.abs(grid_a - grid_b[:, order_b])))
-
-
-def _match_shapes(cell_a: np.ndarray, cell_b: np.ndarray) -> np.ndarray:
-    """For each anchor of ``cell_a``, the index of the most similar shape in ``cell_b`` (greedy,
-    one to one): libraries list a cell's anchors in different orders."""
-    log_a = np.log(cell_a[:, 2:] - cell_a[:, :2])
-    log_b = np.log(cell_b[:, 2:] - cell_b[:, :2])
-    cost = np.abs(log_a[:, None, :] - log_b[None, :, :]).sum(axis=2)
-    order = np.full(len(cell_a), -1)
-    for flat in np.argsort(cost, axis=None, kind="stable"):
-        i, j = divmod(int(flat), len(cell_b))
-        if order[i] < 0 and j not in order:
-            order[i] = j
-    return order
-
-
 def _cmd_show(args: argparse.Namespace) -> int:
-    preset = PRESETS[args.preset]
-    levels = anchor_levels(args.image, args.preset)
-    anchors = anchors_for_image(args.image, args.preset)
+    config = PRESETS[args.preset]
+    levels = config.levels(args.image)
     height, width = args.image
-    print(f"{preset.name} on a {height}x{width} input: {preset.description}")
-    print(f"source: {preset.source}")
+    print(f"{config.name} on a {height}x{width} input: {config.description}")
+    print(f"source: {config.source}")
     print(f"{'level':>5} {_HEADER}")
-    for level, boxes in zip(levels, anchors):
-        print(f"{'P' + str(level.level):>5} {_row(level, boxes)}")
-    print(f"total {sum(len(boxes) for boxes in anchors)} anchors")
+    for level in levels:
+        print(f"{'P' + str(level.level):>5} {_row(level)}")
+    print(f"total {sum(len(level.anchors) for level in levels)} anchors")
     return 0
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
-    results = {name: list(zip(anchor_levels(args.image, name), anchors_for_image(args.image, name)))
-               for name in args.presets}
+    results = {name: PRESETS[name].levels(args.image) for name in args.presets}
     width = max(len(name) for name in args.presets)
-    numbers = sorted({level.level for pairs in results.values() for level, _ in pairs})
+    numbers = sorted({level.level for levels in results.values() for level in levels})
     height_px, width_px = args.image
     print(f"{height_px}x{width_px} input; centres are (x, y) in input pixels")
     for number in numbers:
         print(f"P{number}")
         print(f"  {'preset':<{width}} {_HEADER}")
         present = []
-        for name, pairs in results.items():
-            match = [pair for pair in pairs if pair[0].level == number]
+        for name, levels in results.items():
+            match = [level for level in levels if level.level == number]
             if match:
                 present.append(match[0])
-                print(f"  {name:<{width}} {_row(*match[0])}")
+                print(f"  {name:<{width}} {_row(match[0])}")
             else:
                 print(f"  {name:<{width}} {'(no such level)':>9}")
-        gaps = [_disagreement(a, b) for k, a in enumerate(present) for b in present[k + 1:]]
+        gaps = [a.disagreement(b) for k, a in enumerate(present) for b in present[k + 1:]]
         if len(present) < 2:
             print("  largest disagreement: n/a (fewer than two presets have this level)")
         elif any(gap is None for gap in gaps):
@@ -542,10 +513,7 @@ def _check_table_size(args: argparse.Namespace) -> None:
     """Refuse an input so large that show/compare would allocate gigabytes for a few rows."""
     names = args.presets if args.command == "compare" else [args.preset]
     for name in names:
-        total = sum(
-            level.feature_shape[0] * level.feature_shape[1] * len(level.cell_anchors)
-            for level in anchor_levels(args.image, name)
-        )
+        total = PRESETS[name].count(args.image)
         if total > _MAX_TABLE_ANCHORS:
             height, width = args.image
             raise ValueError(

@@ -17,10 +17,10 @@ those numbers mean. Two codings are in use:
   width or height, then by ``std = 0.2`` (``keras_retinanet/utils/anchors.py`` ``bbox_transform``,
   L312-349 @7ac91df).
 
-**Each library's own arithmetic.** By default :func:`anchorlib.encode` and :func:`anchorlib.decode` compute the formula
-above in float64, with torchvision's order of operations. ``library=`` reproduces a library bit for
-bit, in its own precision and order of operations (IEEE ``+ - * /`` and ``sqrt`` round identically
-in numpy and torch, so the same order gives the same bits):
+**Each library's own arithmetic.** By default :func:`~anchorlib.encode` and :func:`~anchorlib.decode`
+compute the formula above in float64, with torchvision's order of operations. ``library=``
+reproduces a library bit for bit, in its own precision and order of operations (IEEE ``+ - * /``
+and ``sqrt`` round identically in numpy and torch, so the same order gives the same bits):
 
 * ``"torchvision"``, ``"detectron2"``: float32, centres ``x1 + 0.5 * w``, ``t_x = w_x (x - x_a) / w_a``,
   ``t_w`` clamped from above only (``BoxCoder.decode_single``, ``Box2BoxTransform.apply_deltas``);

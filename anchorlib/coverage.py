@@ -1,9 +1,8 @@
 """Anchor coverage: does every object of a given size, wherever it lies, get a good anchor?
 
-An anchor configuration is given by keyword arguments, one entry per pyramid level in ``sizes`` and
-``strides`` and the same ``ratios`` and ``scales`` on every level, as in keras-retinanet's
-``AnchorParameters``. Cell ``(i, j)`` of a level with stride ``t`` has its anchors centred at
-``((j + offset) * t, (i + offset) * t)`` (:func:`anchorlib.shift`). The analysis ignores image
+Every function takes an :class:`anchorlib.AnchorConfig` (a preset, or sizes and strides): each of
+its levels places its cell anchors at ``cell_anchors + ((j + offset) * t, (i + offset) * t)`` for
+cell ``(i, j)`` and stride ``t`` (:func:`anchorlib.shift`). The analysis ignores image
 borders: the anchor lattice is taken to fill the plane, so it is periodic with period
 ``P = lcm(strides)`` along each axis and a ground-truth box's position only matters modulo ``P``.
 
@@ -24,36 +23,28 @@ from typing import Any, Sequence
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._checks import boxes_array, pair, positive_int, positive_scalar, positive_vector, real_scalar
-from .presets import anchor_levels
-from .shapes import anchor_shapes
+from ._checks import positive_int, positive_scalar
+from .presets import AnchorConfig
 
 __all__ = [
-    "anchor_count",
-    "anchor_memory",
     "covered_sizes",
     "position_coverage",
     "worst_case_iou",
 ]
 
 _TINY = 1e-12
-#: RetinaNet's ratios and scales (Lin et al., 2017), the defaults of the keyword configuration.
-_RATIOS = (0.5, 1.0, 2.0)
-_SCALES = (1.0, 2 ** (1 / 3), 2 ** (2 / 3))
-#: Presets whose cell anchors are inclusive pixel indices (width x2 - x1 + 1).
-_INCLUSIVE_PRESETS = ("py-faster-rcnn", "mmdet-legacy-retinanet")
 #: Largest (shapes x breakpoints x breakpoints) grid the exact search evaluates (two float64 arrays of it: 160 MB).
 _MAX_SEARCH = 10**7
 
 
 # ----------------------------------------------------------------------------------------------
-# configuration
+# the configuration as lattices
 # ----------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class _Axis:
-    """One axis of a configuration: anchor shape ``m`` has extent ``side[m]`` and its centres at
+    """One axis of a lattice: anchor shape ``m`` has extent ``side[m]`` and its centres at
     ``phase[m] + k * stride[m]`` for every integer ``k``."""
 
     stride: np.ndarray  # (M,) whole pixels
@@ -67,7 +58,9 @@ class _Axis:
 
 
 @dataclass(frozen=True)
-class _Config:
+class _Lattice:
+    """The anchors of a configuration as the plane-filling lattices of its anchor shapes."""
+
     x: _Axis
     y: _Axis
 
@@ -75,8 +68,8 @@ class _Config:
     def area(self) -> np.ndarray:
         return self.x.side * self.y.side
 
-    def subset(self, index: np.ndarray) -> "_Config":
-        return _Config(self.x.subset(index), self.y.subset(index))
+    def subset(self, index: np.ndarray) -> "_Lattice":
+        return _Lattice(self.x.subset(index), self.y.subset(index))
 
 
 def _axis(stride: np.ndarray, phase: np.ndarray, side: np.ndarray, name: str) -> _Axis:
@@ -86,28 +79,23 @@ def _axis(stride: np.ndarray, phase: np.ndarray, side: np.ndarray, name: str) ->
     return _Axis(stride, phase, side, period)
 
 
-def _keyword_config(sizes: Any, strides: Any, ratios: Any, scales: Any, offset: Any) -> _Config:
-    size = positive_vector(sizes, "sizes")
-    stride = positive_vector(strides, "strides")
-    if size.shape != stride.shape:
-        raise ValueError(
-            f"sizes and strides must have one entry per level, got {size.size} sizes and "
-            f"{stride.size} strides"
+def _lattice(config: Any, image_shape: Any) -> _Lattice:
+    """The anchor lattices of a configuration, laid out as on an image of ``image_shape``."""
+    if not isinstance(config, AnchorConfig):
+        raise TypeError(
+            "config must be an AnchorConfig (e.g. AnchorConfig.from_preset(name)), "
+            f"got {type(config).__name__} {config!r}"
         )
-    centre = real_scalar(offset, "offset")
-    shapes = [anchor_shapes(s, ratios, scales) for s in size]
-    per_shape = np.repeat(stride, len(shapes[0]))
-    wh = np.concatenate(shapes, axis=0)
-    phase = centre * per_shape  # base anchors are centred on 0
-    return _Config(_axis(per_shape, phase, wh[:, 0], "strides"), _axis(per_shape, phase, wh[:, 1], "strides"))
-
-
-def _preset_config(preset: str, image_shape: Any) -> _Config:
-    """The anchor lattices of a preset (:data:`anchorlib.PRESETS`) on an image of that shape."""
+    if image_shape is None:
+        if not config.fixed_strides:
+            raise ValueError(
+                f"{config.name} needs image_shape: its strides depend on the image ({config.feature_shape_rule})"
+            )
+        image_shape = (1, 1)  # fixed strides: the lattice is the same on every image
     parts = []
-    for level in anchor_levels(image_shape, preset):
+    for level in config.levels(image_shape):
         boxes = level.cell_anchors.copy()
-        if preset in _INCLUSIVE_PRESETS:  # inclusive corners: [x1, x2] covers [x1, x2 + 1)
+        if config.inclusive:  # inclusive corners: [x1, x2] covers [x1, x2 + 1)
             boxes[:, 2:] += 1
         (sy, sx), (oy, ox) = level.stride, level.offset
         count = len(boxes)
@@ -116,33 +104,7 @@ def _preset_config(preset: str, image_shape: Any) -> _Config:
             np.full(count, sy, dtype=float), (boxes[:, 1] + boxes[:, 3]) / 2 + oy * sy, boxes[:, 3] - boxes[:, 1],
         ]))
     sx, px, w, sy, py, h = np.concatenate(parts, axis=1)
-    return _Config(_axis(sx, px, w, "the preset's x strides"), _axis(sy, py, h, "the preset's y strides"))
-
-
-def _preset_alone(preset: str, **values: Any) -> None:
-    given = [name for name, value in values.items() if value is not None]
-    if given:
-        raise ValueError(f"give either preset or {', '.join(given)}, not both (preset={preset!r})")
-
-
-def _config(
-    sizes: Any, strides: Any, ratios: Any, scales: Any, offset: Any, preset: Any, image_shape: Any
-) -> _Config:
-    """A configuration from keyword arguments (RetinaNet's ratios, scales and offset 0.5 unless
-    given) or from a preset name and an image shape."""
-    if preset is not None:
-        _preset_alone(preset, sizes=sizes, strides=strides, ratios=ratios, scales=scales, offset=offset)
-        if image_shape is None:
-            raise ValueError(f"preset {preset!r} needs image_shape: its feature maps depend on it")
-        return _preset_config(preset, image_shape)
-    if sizes is None or strides is None:
-        raise ValueError("give sizes and strides (one per level), or a preset name")
-    if image_shape is not None:
-        raise ValueError("image_shape is only used with a preset")
-    return _keyword_config(
-        sizes, strides, _RATIOS if ratios is None else ratios, _SCALES if scales is None else scales,
-        0.5 if offset is None else offset,
-    )
+    return _Lattice(_axis(sx, px, w, "the x strides"), _axis(sy, py, h, "the y strides"))
 
 
 def _gt_shape(box_size: Any, aspect: Any) -> tuple[float, float]:
@@ -151,7 +113,7 @@ def _gt_shape(box_size: Any, aspect: Any) -> tuple[float, float]:
     return side / math.sqrt(ratio), side * math.sqrt(ratio)
 
 
-def _threshold(value: Any) -> float:
+def _iou_threshold(value: Any) -> float:
     threshold = positive_scalar(value, "iou_threshold")
     if threshold > 1:
         raise ValueError(f"iou_threshold must be in (0, 1], got {value!r}")
@@ -196,7 +158,7 @@ def _common_corner(axis: _Axis) -> float | None:
     return None
 
 
-def _corner_iou(cfg: _Config, gw: ArrayLike, gh: ArrayLike) -> np.ndarray:
+def _corner_iou(cfg: _Lattice, gw: ArrayLike, gh: ArrayLike) -> np.ndarray:
     """``(M, n)`` IoU of each anchor shape with ``n`` boxes ``gw x gh`` at its own cell corner."""
     gw, gh = np.atleast_1d(np.asarray(gw, dtype=float)), np.atleast_1d(np.asarray(gh, dtype=float))
     inter = _overlap(cfg.x.stride[:, None] / 2, cfg.x.side, gw) * _overlap(cfg.y.stride[:, None] / 2, cfg.y.side, gh)
@@ -296,14 +258,14 @@ def _cell_candidates(a0, a1, b0, b1, scale) -> list[tuple[float, float]]:
     return points
 
 
-def _best_ratio(cfg: _Config, xs: np.ndarray, ys: np.ndarray, gw: float, gh: float) -> np.ndarray:
+def _best_ratio(cfg: _Lattice, xs: np.ndarray, ys: np.ndarray, gw: float, gh: float) -> np.ndarray:
     """``max_m I_m / S_m`` at the paired positions ``(xs[i], ys[i])``."""
     ox = _axis_overlaps(cfg.x, xs, gw)
     oy = _axis_overlaps(cfg.y, ys, gh)
     return (ox * oy / (cfg.area + gw * gh)[:, None]).max(axis=0)
 
 
-def _worst_by_search(cfg: _Config, gw: float, gh: float) -> tuple[float, float, float]:
+def _worst_by_search(cfg: _Lattice, gw: float, gh: float) -> tuple[float, float, float]:
     """Exact minimum of ``max_m I_m / S_m`` over positions, by enumerating the candidate minimisers."""
     s = 1 / (cfg.area + gw * gh)
     xs = _breakpoints(cfg.x, gw)
@@ -342,7 +304,7 @@ def _worst_by_search(cfg: _Config, gw: float, gh: float) -> tuple[float, float, 
     return best
 
 
-def _worst(cfg: _Config, gw: float, gh: float) -> tuple[float, float, float]:
+def _worst(cfg: _Lattice, gw: float, gh: float) -> tuple[float, float, float]:
     """(worst-case IoU, x, y) of a worst position, for one ground-truth shape."""
     # Every position is at least as good as every shape at its own cell corner, so a shape that
     # cannot reach the best of those floors anywhere is never the best anchor: drop it.
@@ -358,15 +320,10 @@ def _worst(cfg: _Config, gw: float, gh: float) -> tuple[float, float, float]:
 
 
 def worst_case_iou(
+    config: AnchorConfig,
     box_size: float,
     *,
-    sizes: ArrayLike | None = None,
-    strides: ArrayLike | None = None,
-    ratios: ArrayLike | None = None,
-    scales: ArrayLike | None = None,
-    offset: float | None = None,
     aspect: float = 1.0,
-    preset: str | None = None,
     image_shape: Sequence[int] | None = None,
     return_position: bool = False,
 ) -> float | tuple[float, float, float]:
@@ -374,22 +331,16 @@ def worst_case_iou(
 
     Parameters
     ----------
+    config : AnchorConfig
+        The anchors, as :meth:`anchorlib.AnchorConfig.levels` lays them out (rounding, per-axis
+        strides and inclusive "+1" corners included).
     box_size : float
         Square root of the box's area, in pixels.
-    sizes, strides : array_like of float
-        Base size and stride of each pyramid level (strides in whole pixels).
-    ratios, scales : array_like of float, optional
-        Aspect ratios (``h / w``) and scales of every level; RetinaNet's ``(0.5, 1, 2)`` and
-        ``2 ** (k / 3)`` when not given.
-    offset : float, optional
-        Anchor centres at ``(i + offset) * stride``: 0.5 (keras-retinanet) when not given, 0 for
-        torchvision, mmdetection and detectron2's default.
     aspect : float, default 1
         The box's ``h / w``.
-    preset, image_shape : str and (int, int), optional
-        Instead of the five arguments above: a name in :data:`anchorlib.PRESETS` and the
-        ``(height, width)`` of the network input, whose anchors (as :func:`anchorlib.anchor_levels`
-        lays them out, rounding and per-axis strides included) are analysed.
+    image_shape : (int, int), optional
+        ``(height, width)`` of the network input. Needed only when the configuration's strides
+        depend on the image (torchvision: :attr:`anchorlib.AnchorConfig.fixed_strides` is False).
     return_position : bool, default False
         Also return ``(x, y)`` of a worst position (modulo ``lcm(strides)``).
 
@@ -411,33 +362,29 @@ def worst_case_iou(
     --------
     One 32-pixel anchor every 8 pixels, a 32-pixel box: overlap ``28`` per axis at the worst position.
 
-    >>> round(worst_case_iou(32, sizes=[32], strides=[8], ratios=[1], scales=[1]), 6)
+    >>> one = AnchorConfig(sizes=[32], strides=[8], ratios=[1], scales=[1])
+    >>> round(worst_case_iou(one, 32), 6)
     0.620253
     >>> round(28**2 / (2 * 32**2 - 28**2), 6)
     0.620253
     """
-    cfg = _config(sizes, strides, ratios, scales, offset, preset, image_shape)
+    cfg = _lattice(config, image_shape)
     gw, gh = _gt_shape(box_size, aspect)
     value, x, y = _worst(cfg, gw, gh)
     return (value, x, y) if return_position else value
 
 
-def _worst_many(cfg: _Config, box_sizes: np.ndarray, aspect: float) -> np.ndarray:
+def _worst_many(cfg: _Lattice, box_sizes: np.ndarray, aspect: float) -> np.ndarray:
     if _common_corner(cfg.x) is not None and _common_corner(cfg.y) is not None:  # closed form
         return _corner_iou(cfg, box_sizes / math.sqrt(aspect), box_sizes * math.sqrt(aspect)).max(axis=0)
     return np.array([_worst(cfg, *_gt_shape(g, aspect))[0] for g in box_sizes])
 
 
 def covered_sizes(
+    config: AnchorConfig,
     iou_threshold: float,
     *,
-    sizes: ArrayLike | None = None,
-    strides: ArrayLike | None = None,
-    ratios: ArrayLike | None = None,
-    scales: ArrayLike | None = None,
-    offset: float | None = None,
     aspect: float = 1.0,
-    preset: str | None = None,
     image_shape: Sequence[int] | None = None,
     max_size: float | None = None,
     resolution: float = 0.002,
@@ -446,9 +393,11 @@ def covered_sizes(
 
     Parameters
     ----------
+    config : AnchorConfig
+        As in :func:`worst_case_iou`.
     iou_threshold : float
         In ``(0, 1]``, e.g. 0.5 (RetinaNet's positive threshold).
-    sizes, strides, ratios, scales, offset, aspect, preset, image_shape
+    aspect, image_shape
         As in :func:`worst_case_iou`.
     max_size : float, optional
         Largest box side considered. By default the largest side that could reach the threshold at
@@ -465,13 +414,13 @@ def covered_sizes(
 
     Examples
     --------
-    >>> [(round(lo, 3), round(hi, 3)) for lo, hi in covered_sizes(
-    ...     0.5, sizes=[32], strides=[8], ratios=[1], scales=[1])]
+    >>> one = AnchorConfig(sizes=[32], strides=[8], ratios=[1], scales=[1])
+    >>> [(round(lo, 3), round(hi, 3)) for lo, hi in covered_sizes(one, 0.5)]
     [(22.627, 45.255)]
     """
-    threshold = _threshold(iou_threshold)
+    threshold = _iou_threshold(iou_threshold)
     step = positive_scalar(resolution, "resolution")
-    cfg = _config(sizes, strides, ratios, scales, offset, preset, image_shape)
+    cfg = _lattice(config, image_shape)
     ratio = positive_scalar(aspect, "aspect")
     areas = cfg.area
     low = math.sqrt(threshold * areas.min())  # IoU <= smaller area / larger area
@@ -512,16 +461,11 @@ def covered_sizes(
 
 
 def position_coverage(
+    config: AnchorConfig,
     box_size: float,
     iou_threshold: float,
     *,
-    sizes: ArrayLike | None = None,
-    strides: ArrayLike | None = None,
-    ratios: ArrayLike | None = None,
-    scales: ArrayLike | None = None,
-    offset: float | None = None,
     aspect: float = 1.0,
-    preset: str | None = None,
     image_shape: Sequence[int] | None = None,
     samples: int = 512,
 ) -> float:
@@ -533,9 +477,9 @@ def position_coverage(
 
     Parameters
     ----------
-    box_size, iou_threshold
+    config, box_size, iou_threshold
         As in :func:`worst_case_iou` and :func:`covered_sizes`.
-    sizes, strides, ratios, scales, offset, aspect, preset, image_shape
+    aspect, image_shape
         As in :func:`worst_case_iou`.
     samples : int, default 512
         Positions per axis over one period of the anchor shapes that can reach the threshold at all
@@ -548,14 +492,13 @@ def position_coverage(
 
     Examples
     --------
-    >>> position_coverage(16, 0.5, sizes=[32], strides=[8], ratios=[1], scales=[1])
-    0.0
-    >>> position_coverage(32, 0.5, sizes=[32], strides=[8], ratios=[1], scales=[1])
-    1.0
+    >>> one = AnchorConfig(sizes=[32], strides=[8], ratios=[1], scales=[1])
+    >>> position_coverage(one, 16, 0.5), position_coverage(one, 32, 0.5)
+    (0.0, 1.0)
     """
-    threshold = _threshold(iou_threshold)
+    threshold = _iou_threshold(iou_threshold)
     count = positive_int(samples, "samples")
-    cfg = _config(sizes, strides, ratios, scales, offset, preset, image_shape)
+    cfg = _lattice(config, image_shape)
     gw, gh = _gt_shape(box_size, aspect)
     need = threshold / (1 + threshold) * (cfg.area + gw * gh)  # I >= need <=> IoU >= threshold
     reach = np.minimum(cfg.x.side, gw) * np.minimum(cfg.y.side, gh)
@@ -576,72 +519,3 @@ def position_coverage(
     for m in range(len(need)):
         covered |= ox[m][None, :] * oy[m][:, None] >= need[m] * (1 - 1e-12)
     return float(covered.mean())
-
-
-# ----------------------------------------------------------------------------------------------
-# cost
-# ----------------------------------------------------------------------------------------------
-
-
-def _image_shape(image_shape: Sequence[int]) -> tuple[int, int]:
-    if isinstance(image_shape, (str, bytes)) or not hasattr(image_shape, "__len__"):
-        raise TypeError(f"image_shape must be a (height, width) pair, got {image_shape!r}")
-    return pair(tuple(image_shape), "image_shape", positive_int)
-
-
-def anchor_count(
-    image_shape: Sequence[int],
-    *,
-    strides: ArrayLike | None = None,
-    sizes: ArrayLike | None = None,
-    ratios: ArrayLike | None = None,
-    scales: ArrayLike | None = None,
-    offset: float | None = None,
-    preset: str | None = None,
-) -> int:
-    """Number of anchors on an image of shape ``(height, width)``.
-
-    With keyword arguments: ``sum over levels of ceil(H / t) * ceil(W / t) * A``, the feature maps
-    of keras-retinanet's ``guess_shapes``, with ``A = len(ratios) * len(scales)`` (RetinaNet's 9
-    when not given). ``sizes`` and ``offset`` do not change the count; they are accepted (and
-    checked) so that a whole configuration can be passed. With ``preset``: the feature maps and
-    cell anchors of :func:`anchorlib.anchor_levels`, padding included.
-
-    Examples
-    --------
-    keras-retinanet's unit test: a 64 x 64 image, P3-P5, 4 ratios x 3 scales.
-
-    >>> anchor_count((64, 64), strides=[8, 16, 32], ratios=[0.5, 1, 2, 3], scales=[1, 1.2, 1.6])
-    1008
-    >>> anchor_count((800, 1333), preset="torchvision-retinanet")  # padded to 800 x 1344
-    201600
-    """
-    if preset is not None:
-        _preset_alone(preset, strides=strides, sizes=sizes, ratios=ratios, scales=scales, offset=offset)
-        levels = anchor_levels(image_shape, preset)
-        return int(sum(lv.feature_shape[0] * lv.feature_shape[1] * len(lv.cell_anchors) for lv in levels))
-    height, width = _image_shape(image_shape)
-    if strides is None:
-        raise ValueError("give strides (one per level), or a preset name")
-    stride = positive_vector(strides, "strides")
-    if sizes is not None and positive_vector(sizes, "sizes").shape != stride.shape:
-        raise ValueError(f"sizes must have one entry per stride ({stride.size}), got {sizes!r}")
-    if offset is not None:
-        real_scalar(offset, "offset")
-    per_cell = (positive_vector(_RATIOS if ratios is None else ratios, "ratios").size
-                * positive_vector(_SCALES if scales is None else scales, "scales").size)
-    cells = sum(math.ceil(height / t) * math.ceil(width / t) for t in stride)
-    return int(cells * per_cell)
-
-
-def anchor_memory(image_shape: Sequence[int], **config: Any) -> int:
-    """Bytes taken by the anchors of one image as float32 ``xyxy`` boxes (16 bytes each).
-
-    ``config`` is as in :func:`anchor_count`.
-
-    Examples
-    --------
-    >>> anchor_memory((64, 64), strides=[8, 16, 32], ratios=[0.5, 1, 2, 3], scales=[1, 1.2, 1.6])
-    16128
-    """
-    return anchor_count(image_shape, **config) * 4 * np.dtype(np.float32).itemsize

@@ -15,7 +15,7 @@ from typing import Sequence
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._checks import boxes_array, pair, positive_int, positive_scalar, real_scalar
+from ._checks import boxes_array, pair, positive_int, positive_scalar, real_scalar, shape_pair
 
 __all__ = ["cell_centers", "centered_grid_start", "shift"]
 
@@ -23,20 +23,9 @@ _ZERO = complex(-0.0, -0.0)  # the additive identity of IEEE arithmetic, sign of
 _BUFFER = 256  # elements: numpy's iteration buffer while writing shifted anchors (see _place_levels)
 
 
-def _feature_shape(feature_shape: Sequence[int]) -> tuple[int, int]:
-    if isinstance(feature_shape, (str, bytes)) or not hasattr(feature_shape, "__len__"):
-        raise TypeError(f"feature_shape must be a (height, width) pair, got {feature_shape!r}")
-    if len(feature_shape) != 2:
-        raise ValueError(f"feature_shape must be a (height, width) pair, got {feature_shape!r}")
-    return (
-        positive_int(feature_shape[0], "feature_shape[0]"),
-        positive_int(feature_shape[1], "feature_shape[1]"),
-    )
-
-
 def _axis_centers(feature_shape, stride, offset) -> tuple[np.ndarray, np.ndarray]:
     """Validated centre coordinates along x (one per column) and y (one per row)."""
-    height, width = _feature_shape(feature_shape)
+    height, width = shape_pair(feature_shape, "feature_shape")
     stride_y, stride_x = pair(stride, "stride", positive_scalar)
     offset_y, offset_x = pair(offset, "offset", real_scalar)
     return (np.arange(width) + offset_x) * stride_x, (np.arange(height) + offset_y) * stride_y
@@ -123,7 +112,7 @@ def shift(
     anchors = boxes_array(base_anchors, "base_anchors")
     if precision not in ("float64", "float32"):
         raise ValueError(f"precision must be 'float64' or 'float32', got {precision!r}")
-    height, width = _feature_shape(feature_shape)
+    height, width = shape_pair(feature_shape, "feature_shape")
     strides = pair(stride, "stride", positive_scalar)
     offsets = pair(offset, "offset", real_scalar)
     shape = (height * width * len(anchors), 4)

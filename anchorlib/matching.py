@@ -4,7 +4,7 @@ Anchors enter training only here. Each rule below compares every anchor with eve
 (IoU) and labels the anchor ``1`` (positive: regress towards its matched box, classify as its class),
 ``0`` (negative: background) or ``-1`` (ignored: no loss). The libraries agree on the idea and
 disagree at the boundaries, which is where this module is exact, in each library's own precision
-(float32 for torchvision, detectron2 and mmdetection; see ``dtype`` in :func:`anchorlib.assign`), as the
+(float32 for torchvision, detectron2 and mmdetection; see ``dtype`` in :func:`~anchorlib.assign`), as the
 goldens in ``tests/conformance`` prove (made by running each library; the Conformance appendix has
 the counts). Upstream code read for each rule:
 

@@ -1,4 +1,11 @@
-"""Each library's exact anchor convention.
+"""Anchor configurations: each library's exact convention, and anchorlib's own.
+
+:class:`AnchorConfig` is the value the rest of the library speaks: a configuration made once, from a
+preset (:data:`PRESETS`, one per library's default detector) or from sizes and strides, whose
+:meth:`~anchorlib.AnchorConfig.levels` lay its anchors on any image, level by level. The five
+``*_base_anchors`` functions below are the libraries' cell-anchor arithmetic the presets use;
+they stay in this module (``anchorlib.presets.torchvision_base_anchors``) for readers who want one
+library's cell on its own.
 
 The unrounded arithmetic of :mod:`anchorlib.shapes` is what keras-retinanet, mmdetection (v2+) and
 detectron2 compute. Two libraries round, and their anchors are not the same boxes:
@@ -14,22 +21,21 @@ detectron2 compute. Two libraries round, and their anchors are not the same boxe
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from types import MappingProxyType
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._checks import positive_int, positive_scalar, positive_vector, real_scalar
-from .grid import shift
-from .shapes import octave_scales
+from ._checks import positive_int, positive_scalar, positive_vector, real_scalar, shape_pair
+from .grid import _place_levels, shift
+from .shapes import base_anchors, octave_scales
 
 __all__ = [
     "PRESETS",
+    "AnchorConfig",
     "AnchorLevel",
-    "Preset",
-    "anchor_levels",
-    "anchors_for_image",
     "detectron2_base_anchors",
     "keras_retinanet_base_anchors",
     "mmdet_base_anchors",
@@ -220,12 +226,12 @@ def detectron2_base_anchors(sizes: ArrayLike, aspect_ratios: ArrayLike) -> np.nd
 
 
 # --------------------------------------------------------------------------------------------------
-# Whole-image anchors: one preset per library's default detector.
+# The anchor configuration: one value per detector, from a preset or from sizes and strides.
 
 
 @dataclass(frozen=True, eq=False)
 class AnchorLevel:
-    """How one pyramid level's anchors are laid out (a result record of :func:`anchor_levels`).
+    """One pyramid level of an :class:`AnchorConfig` on one image: its geometry and its anchors.
 
     Cell ``(i, j)`` gets ``cell_anchors + ((j + offset[1]) * stride[1], (i + offset[0]) * stride[0])``
     (x, y, x, y), summed in ``dtype`` as the library does, cells row-major.
@@ -242,15 +248,15 @@ class AnchorLevel:
         ``(offset_y, offset_x)`` of the shift, in strides (keras-retinanet 0.5, detectron2 its
         ``offset``, the others 0: their cell anchors already carry any offset).
     cell_anchors : numpy.ndarray, shape (A, 4)
-        The library's cell anchors (before shifting), in its own order.
+        The library's cell anchors (before shifting), in its own order; read-only.
     dtype : str
         ``"float32"`` or ``"float64"``: the precision the library adds them in.
 
     Examples
     --------
-    >>> p3 = anchor_levels((800, 800), "keras-retinanet")[0]
-    >>> p3.level, p3.feature_shape, p3.stride, p3.offset, p3.cell_anchors.shape
-    (3, (100, 100), (8, 8), (0.5, 0.5), (9, 4))
+    >>> p3 = AnchorConfig.from_preset("keras-retinanet").levels((800, 800))[0]
+    >>> p3.level, p3.feature_shape, p3.stride, p3.offset, p3.cell_anchors.shape, p3.anchors.shape
+    (3, (100, 100), (8, 8), (0.5, 0.5), (9, 4), (90000, 4))
     """
 
     level: int
@@ -260,50 +266,88 @@ class AnchorLevel:
     cell_anchors: np.ndarray
     dtype: str
 
+    @cached_property
+    def anchors(self) -> np.ndarray:
+        """Every anchor of the level, shape ``(h * w * A, 4)``, float64 ``xyxy``, read-only.
 
-@dataclass(frozen=True)
-class Preset:
-    """A library's default anchor configuration (the values of :data:`PRESETS`).
+        The library adds integer shifts to its cell anchors in its own precision (float32 for
+        torchvision, mmdetection, detectron2); the sums are returned as float64 for every preset.
+        """
+        placed = shift(self.cell_anchors, self.feature_shape, self.stride, self.offset, precision=self.dtype)
+        placed.flags.writeable = False
+        return placed
 
-    Attributes
-    ----------
-    name, description : str
-        The preset's name and a one-line description.
-    repository, file, commit : str
-        Where the convention is defined upstream.
-    parameters : Mapping[str, object]
-        The defaults, by the library's own names (read-only); any of them can be overridden by
-        keyword in :func:`anchors_for_image`. Libraries that pad their input batch to a multiple
-        of 32 have that divisor here too, under their own name (torchvision ``size_divisible``,
-        mmdetection ``pad_size_divisor``, detectron2 ``size_divisibility``).
+    def shape_order(self, other: "AnchorLevel") -> np.ndarray:
+        """For each cell anchor of this level, the index of the most similar shape in ``other``'s cell.
 
-    Examples
-    --------
-    >>> preset = PRESETS["detectron2-rpn"]
-    >>> preset.source
-    'facebookresearch/detectron2/detectron2/modeling/anchor_generator.py@02b5c4e'
-    >>> preset.parameters["strides"], preset.parameters["offset"]
-    ((4, 8, 16, 32, 64), 0.0)
-    """
+        Libraries list a cell's anchors in different orders (ratio-major or size-major); shapes are
+        paired greedily, one to one, by the smallest ``|log w - log w'| + |log h - log h'|``.
 
-    name: str
-    description: str
-    repository: str
-    file: str
-    commit: str
-    parameters: Mapping[str, Any]
+        Examples
+        --------
+        >>> image = (64, 64)
+        >>> kr = AnchorConfig.from_preset("keras-retinanet").levels(image)[0]
+        >>> d2 = AnchorConfig.from_preset("detectron2-retinanet").levels(image)[0]
+        >>> d2.shape_order(kr).tolist()  # detectron2 lists sizes first, keras-retinanet ratios first
+        [0, 3, 6, 1, 4, 7, 2, 5, 8]
+        """
+        mine, theirs = self.cell_anchors, _level_record(other, "other").cell_anchors
+        if len(mine) != len(theirs):
+            raise ValueError(
+                f"other must have as many anchors per cell as this level ({len(mine)}), got {len(theirs)}"
+            )
+        log_a = np.log(np.maximum(mine[:, 2:] - mine[:, :2], np.finfo(float).tiny))
+        log_b = np.log(np.maximum(theirs[:, 2:] - theirs[:, :2], np.finfo(float).tiny))
+        cost = np.abs(log_a[:, None, :] - log_b[None, :, :]).sum(axis=2)
+        order = np.full(len(mine), -1)
+        for flat in np.argsort(cost, axis=None, kind="stable"):
+            i, j = divmod(int(flat), len(theirs))
+            if order[i] < 0 and j not in order:
+                order[i] = j
+        return order
 
-    @property
-    def source(self) -> str:
-        """``repository/file@commit``."""
-        return f"{self.repository}/{self.file}@{self.commit[:7]}"
+    def disagreement(self, other: "AnchorLevel") -> float | None:
+        """Largest corner difference in pixels between this level's anchors and ``other``'s.
+
+        Compared over the cells both levels have (the top-left ``min(h) x min(w)`` cells), each
+        cell's anchors paired by :meth:`shape_order`. ``None`` when the two levels have different
+        numbers of anchors per cell.
+
+        Examples
+        --------
+        >>> image = (800, 1333)
+        >>> kr = AnchorConfig.from_preset("keras-retinanet").levels(image)
+        >>> tv = AnchorConfig.from_preset("torchvision-retinanet").levels(image)
+        >>> round(kr[0].disagreement(tv[0]), 2)  # half a stride (4 px) plus torchvision's rounding
+        4.92
+        """
+        other = _level_record(other, "other")
+        count = len(self.cell_anchors)
+        if len(other.cell_anchors) != count:
+            return None
+        h = min(self.feature_shape[0], other.feature_shape[0])
+        w = min(self.feature_shape[1], other.feature_shape[1])
+        mine = self.anchors.reshape(*self.feature_shape, count, 4)[:h, :w]
+        theirs = other.anchors.reshape(*other.feature_shape, count, 4)[:h, :w]
+        return float(np.max(np.abs(mine - theirs[:, :, self.shape_order(other)])))
+
+
+def _level_record(value: Any, name: str) -> AnchorLevel:
+    if not isinstance(value, AnchorLevel):
+        raise TypeError(f"{name} must be an AnchorLevel, got {type(value).__name__} {value!r}")
+    return value
+
+
+def _cell(anchors: np.ndarray) -> np.ndarray:
+    anchors.flags.writeable = False
+    return anchors
 
 
 def _ceil_div(n: int, d: int) -> int:
-    return -(-n // d)
+    return -(-n // d)  # integer ceil(n / d), exact for any size
 
 
-def _level(stride: float) -> int:
+def _level_number(stride: float) -> int:
     return int(round(np.log2(stride)))
 
 
@@ -339,9 +383,29 @@ def _int_strides(strides: Any, name: str = "strides") -> list[int]:
     return [int(v) for v in values]
 
 
-def _same_length(name: str, values: Sequence[Any], count: int) -> None:
+def _one_per_level(name: str, values: Sequence[Any], count: int) -> None:
     if len(values) != count:
         raise ValueError(f"{name} must have one entry per level ({count}), got {len(values)}")
+
+
+def _offset(value: Any, name: str) -> float:
+    offset = real_scalar(value, name)
+    if not 0 <= offset < 1:
+        raise ValueError(f"{name} must be in [0, 1), got {offset}")
+    return offset
+
+
+def _anchorlib(p: Mapping[str, Any], padded, shapes) -> list[AnchorLevel]:
+    strides = _int_strides(p["strides"])
+    sizes = positive_vector(p["sizes"], "sizes")
+    _one_per_level("sizes", sizes, len(strides))
+    offset = _offset(p["offset"], "offset")
+    shapes = _nominal_shapes(padded, strides, shapes)
+    return [
+        AnchorLevel(_level_number(s), shape, (s, s), (offset, offset),
+                    _cell(base_anchors(size, p["ratios"], p["scales"])), "float64")
+        for shape, s, size in zip(shapes, strides, sizes)
+    ]
 
 
 def _keras_retinanet(p: Mapping[str, Any], padded, shapes) -> list[AnchorLevel]:
@@ -353,13 +417,13 @@ def _keras_retinanet(p: Mapping[str, Any], padded, shapes) -> list[AnchorLevel]:
     levels = [positive_int(level, "pyramid_levels") for level in p["pyramid_levels"]]
     strides = _int_strides(p["strides"])
     sizes = positive_vector(p["sizes"], "sizes")
-    _same_length("strides", strides, len(levels))
-    _same_length("sizes", sizes, len(levels))
-    shapes = _nominal_shapes(padded, [2**l for l in levels], shapes)  # guess_shapes
+    _one_per_level("strides", strides, len(levels))
+    _one_per_level("sizes", sizes, len(levels))
+    shapes = _nominal_shapes(padded, [2**level for level in levels], shapes)  # guess_shapes
     return [
-        AnchorLevel(l, shape, (s, s), (0.5, 0.5),
-                    keras_retinanet_base_anchors(size, p["ratios"], p["scales"]), dtype)
-        for l, shape, s, size in zip(levels, shapes, strides, sizes)
+        AnchorLevel(level, shape, (s, s), (0.5, 0.5),
+                    _cell(keras_retinanet_base_anchors(size, p["ratios"], p["scales"])), dtype)
+        for level, shape, s, size in zip(levels, shapes, strides, sizes)
     ]
 
 
@@ -371,12 +435,12 @@ def _torchvision(p: Mapping[str, Any], padded, shapes, *, first_level: int) -> l
     levels = list(range(first_level, first_level + count))  # one level per entry of sizes
     sizes = _per_level(sizes, count, "sizes")
     ratios = _per_level(p["aspect_ratios"], count, "aspect_ratios")
-    shapes = _nominal_shapes(padded, [2**l for l in levels], shapes)
+    shapes = _nominal_shapes(padded, [2**level for level in levels], shapes)
     # AnchorGenerator.forward: stride = image_size // grid_size, per axis, in integers.
     return [
-        AnchorLevel(l, shape, (padded[0] // shape[0], padded[1] // shape[1]), (0.0, 0.0),
-                    torchvision_base_anchors(size, ratio), "float32")
-        for l, shape, size, ratio in zip(levels, shapes, sizes, ratios)
+        AnchorLevel(level, shape, (padded[0] // shape[0], padded[1] // shape[1]), (0.0, 0.0),
+                    _cell(torchvision_base_anchors(size, ratio)), "float32")
+        for level, shape, size, ratio in zip(levels, shapes, sizes, ratios)
     ]
 
 
@@ -397,12 +461,12 @@ def _mmdet_scales(p: Mapping[str, Any]) -> np.ndarray:
 def _mmdet(p: Mapping[str, Any], padded, shapes, *, legacy: bool) -> list[AnchorLevel]:
     strides = _int_strides(p["strides"])
     bases = strides if p["base_sizes"] is None else list(positive_vector(p["base_sizes"], "base_sizes"))
-    _same_length("base_sizes", bases, len(strides))
+    _one_per_level("base_sizes", bases, len(strides))
     scales = _mmdet_scales(p)
     shapes = _nominal_shapes(padded, strides, shapes)
     return [
-        AnchorLevel(_level(s), shape, (s, s), (0.0, 0.0),
-                    mmdet_base_anchors(base, p["ratios"], scales, p["center_offset"], legacy=legacy),
+        AnchorLevel(_level_number(s), shape, (s, s), (0.0, 0.0),
+                    _cell(mmdet_base_anchors(base, p["ratios"], scales, p["center_offset"], legacy=legacy)),
                     "float32")
         for shape, s, base in zip(shapes, strides, bases)
     ]
@@ -412,13 +476,11 @@ def _detectron2(p: Mapping[str, Any], padded, shapes) -> list[AnchorLevel]:
     strides = _int_strides(p["strides"])
     sizes = _per_level(p["sizes"], len(strides), "sizes")
     ratios = _per_level(p["aspect_ratios"], len(strides), "aspect_ratios")
-    offset = real_scalar(p["offset"], "offset")
-    if not 0 <= offset < 1:
-        raise ValueError(f"offset must be in [0, 1), got {offset}")
+    offset = _offset(p["offset"], "offset")
     shapes = _nominal_shapes(padded, strides, shapes)
     return [
-        AnchorLevel(_level(s), shape, (s, s), (offset, offset),
-                    detectron2_base_anchors(size, ratio), "float32")
+        AnchorLevel(_level_number(s), shape, (s, s), (offset, offset),
+                    _cell(detectron2_base_anchors(size, ratio)), "float32")
         for shape, s, size, ratio in zip(shapes, strides, sizes, ratios)
     ]
 
@@ -427,31 +489,52 @@ def _py_faster_rcnn(p: Mapping[str, Any], padded, shapes) -> list[AnchorLevel]:
     stride = _int_strides([p["feat_stride"]], "feat_stride")[0]
     shapes = _nominal_shapes(padded, [stride], shapes)  # VGG16 conv5_3: four ceil-mode 2x2 pools
     cell = py_faster_rcnn_base_anchors(p["base_size"], p["ratios"], p["scales"])
-    return [AnchorLevel(_level(stride), shapes[0], (stride, stride), (0.0, 0.0), cell, "float64")]
+    return [AnchorLevel(_level_number(stride), shapes[0], (stride, stride), (0.0, 0.0), _cell(cell), "float64")]
+
+
+@dataclass(frozen=True)
+class _Library:
+    """The facts behind one configuration name: where its arithmetic comes from and what it is."""
+
+    description: str
+    source: str | None  # repository/file@commit (7 hex digits), None for anchorlib's own
+    layout: Callable[..., list[AnchorLevel]]  # (parameters, padded shape, feature shapes or None)
+    defaults: Mapping[str, Any]
+    pad_key: str | None  # the library's name for the padding divisor, if it pads its input
+    inclusive: bool  # cell anchors are inclusive pixel indices (width x2 - x1 + 1)
+    feature_shape_rule: str
+    fixed_strides: bool  # False: the strides depend on the image (torchvision's image // grid)
+    resize: Callable[[Mapping[str, Any], int, int], float] | None = None  # (parameters, h, w) -> scale
 
 
 _RETINANET_RATIOS = (0.5, 1.0, 2.0)
+_OCTAVE_SCALES = (2**0, 2 ** (1 / 3), 2 ** (2 / 3))
 _TV = ("pytorch/vision", "6922d2162dbf781a9d5eb730b07b64658f75441b")
 _MM = ("open-mmlab/mmdetection", "c176bc882ab0bdf26e56c88a2bf2bdb041ff6256")
 _D2 = ("facebookresearch/detectron2", "02b5c4e295e990042a714712c21dc79b731e8833")
+#: Libraries that pad their input batch to a multiple of this (torchvision ``size_divisible``,
+#: mmdetection ``pad_size_divisor``, detectron2 ``size_divisibility``: 32 in the default configs).
+_PAD_TO = 32
+_CEIL = "ceil(n / stride) of the {input}: stride-2 layers that round up"
+_CEIL_PADDED = _CEIL.format(input="padded input")
 
 _MMDET_RETINANET = {
     "strides": (8, 16, 32, 64, 128), "ratios": _RETINANET_RATIOS, "scales": None,
     "octave_base_scale": 4, "scales_per_octave": 3, "base_sizes": None, "center_offset": 0.0,
 }
 
-# name -> (Preset, rule, name of the padding divisor or None). Each rule turns (parameters, padded
-# image shape, feature shapes or None) into AnchorLevel records; only the rules know a library's
-# arithmetic.
-_PRESETS: dict[str, tuple[Preset, Any, str | None]] = {}
+_LIBRARIES: dict[str, _Library] = {}
 
 
-def _register(name, description, where, file, parameters, pad_key, rule) -> None:
+def _register(name, description, where, file, defaults, *, pad_key, layout, inclusive=False,
+              feature_shape_rule=_CEIL_PADDED, fixed_strides=True, resize=None) -> None:
     repository, commit = where
     if pad_key is not None:
-        parameters = {**parameters, pad_key: 32}
-    preset = Preset(name, description, repository, file, commit, MappingProxyType(dict(parameters)))
-    _PRESETS[name] = (preset, rule, pad_key)
+        defaults = {**defaults, pad_key: _PAD_TO}
+    _LIBRARIES[name] = _Library(
+        description, f"{repository}/{file}@{commit[:7]}", layout, MappingProxyType(dict(defaults)), pad_key,
+        inclusive, feature_shape_rule, fixed_strides, resize,
+    )
 
 
 _register(
@@ -460,38 +543,54 @@ _register(
     ("rbgirshick/py-faster-rcnn", "781a917b378dbfdedb45b6a56189a31982da1b43"),
     "lib/rpn/generate_anchors.py",
     {"base_size": 16, "ratios": _RETINANET_RATIOS, "scales": (8, 16, 32), "feat_stride": 16},
-    None, _py_faster_rcnn,
+    pad_key=None, layout=_py_faster_rcnn, inclusive=True,
+    feature_shape_rule="ceil(n / 16): VGG16 conv5_3 after four ceil-mode 2x2 poolings",
 )
+def _keras_retinanet_scale(p: Mapping[str, Any], height: int, width: int) -> float:
+    # keras_retinanet/utils/image.py compute_resize_scale: the short side to image_min_side unless
+    # the long side would then exceed image_max_side (read from code, not run).
+    scale = positive_scalar(p["image_min_side"], "image_min_side") / min(height, width)
+    largest = positive_scalar(p["image_max_side"], "image_max_side")
+    if max(height, width) * scale > largest:
+        scale = largest / max(height, width)
+    return scale
+
+
 _register(
     "keras-retinanet",
     "RetinaNet P3-P7, sizes 32-512, 3 octave scales, centres at (i + 0.5) * stride",
     ("fizyr/keras-retinanet", "7ac91dfbbacce77d6d9633fc09e16cd0ee71fd5e"),
     "keras_retinanet/utils/anchors.py",
     {"sizes": (32, 64, 128, 256, 512), "strides": (8, 16, 32, 64, 128), "ratios": _RETINANET_RATIOS,
-     "scales": (2**0, 2 ** (1 / 3), 2 ** (2 / 3)), "pyramid_levels": (3, 4, 5, 6, 7),
-     "inference": False},
-    None, _keras_retinanet,
+     "scales": _OCTAVE_SCALES, "pyramid_levels": (3, 4, 5, 6, 7), "inference": False,
+     "image_min_side": 800, "image_max_side": 1333},
+    pad_key=None, layout=_keras_retinanet,
+    feature_shape_rule="ceil(n / 2**level) of the input (guess_shapes)", resize=_keras_retinanet_scale,
 )
+_TORCHVISION_SHAPES = "ceil(n / 2**level) of the padded input (ResNet-FPN); stride = padded input // feature size"
 _register(
     "torchvision-retinanet",
     "retinanet_resnet50_fpn: P3-P7, int-truncated octave sizes, rounded corners, stride = image // grid",
     _TV, "torchvision/models/detection/anchor_utils.py",
     {"sizes": tuple((x, int(x * 2 ** (1 / 3)), int(x * 2 ** (2 / 3))) for x in (32, 64, 128, 256, 512)),
      "aspect_ratios": (_RETINANET_RATIOS,)},
-    "size_divisible", lambda p, padded, shapes: _torchvision(p, padded, shapes, first_level=3),
+    pad_key="size_divisible", layout=lambda p, padded, shapes: _torchvision(p, padded, shapes, first_level=3),
+    feature_shape_rule=_TORCHVISION_SHAPES, fixed_strides=False,
 )
 _register(
     "torchvision-fasterrcnn",
     "fasterrcnn_resnet50_fpn RPN: P2-P6 ('pool'), one size per level, stride = image // grid",
     _TV, "torchvision/models/detection/anchor_utils.py",
     {"sizes": ((32,), (64,), (128,), (256,), (512,)), "aspect_ratios": (_RETINANET_RATIOS,)},
-    "size_divisible", lambda p, padded, shapes: _torchvision(p, padded, shapes, first_level=2),
+    pad_key="size_divisible", layout=lambda p, padded, shapes: _torchvision(p, padded, shapes, first_level=2),
+    feature_shape_rule=_TORCHVISION_SHAPES, fixed_strides=False,
 )
 _register(
     "mmdet-retinanet",
     "configs/_base_/models/retinanet_r50_fpn.py: AnchorGenerator, octave base scale 4, centre_offset 0",
     _MM, "mmdet/models/task_modules/prior_generators/anchor_generator.py",
-    _MMDET_RETINANET, "pad_size_divisor", lambda p, padded, shapes: _mmdet(p, padded, shapes, legacy=False),
+    _MMDET_RETINANET,
+    pad_key="pad_size_divisor", layout=lambda p, padded, shapes: _mmdet(p, padded, shapes, legacy=False),
 )
 _register(
     "mmdet-fasterrcnn",
@@ -499,14 +598,15 @@ _register(
     _MM, "mmdet/models/task_modules/prior_generators/anchor_generator.py",
     {**_MMDET_RETINANET, "strides": (4, 8, 16, 32, 64), "scales": (8,), "octave_base_scale": None,
      "scales_per_octave": None},
-    "pad_size_divisor", lambda p, padded, shapes: _mmdet(p, padded, shapes, legacy=False),
+    pad_key="pad_size_divisor", layout=lambda p, padded, shapes: _mmdet(p, padded, shapes, legacy=False),
 )
 _register(
     "mmdet-legacy-retinanet",
     "configs/legacy_1.x RetinaNet: LegacyAnchorGenerator, centre 0.5 * (base - 1), rounded +1 corners",
     _MM, "mmdet/models/task_modules/prior_generators/anchor_generator.py",
     {**_MMDET_RETINANET, "center_offset": 0.5},
-    "pad_size_divisor", lambda p, padded, shapes: _mmdet(p, padded, shapes, legacy=True),
+    pad_key="pad_size_divisor", layout=lambda p, padded, shapes: _mmdet(p, padded, shapes, legacy=True),
+    inclusive=True,
 )
 _register(
     "detectron2-retinanet",
@@ -514,7 +614,7 @@ _register(
     _D2, "detectron2/modeling/anchor_generator.py",
     {"sizes": tuple((x, x * 2 ** (1 / 3), x * 2 ** (2 / 3)) for x in (32, 64, 128, 256, 512)),
      "aspect_ratios": (_RETINANET_RATIOS,), "strides": (8, 16, 32, 64, 128), "offset": 0.0},
-    "size_divisibility", _detectron2,
+    pad_key="size_divisibility", layout=_detectron2,
 )
 _register(
     "detectron2-rpn",
@@ -522,121 +622,334 @@ _register(
     _D2, "detectron2/modeling/anchor_generator.py",
     {"sizes": ((32,), (64,), (128,), (256,), (512,)), "aspect_ratios": (_RETINANET_RATIOS,),
      "strides": (4, 8, 16, 32, 64), "offset": 0.0},
-    "size_divisibility", _detectron2,
+    pad_key="size_divisibility", layout=_detectron2,
+)
+_CUSTOM = _Library(
+    "anchorlib's exact arithmetic: anchor_shapes of each size, centres at (i + offset) * stride",
+    None, _anchorlib, MappingProxyType({}), None, False,
+    _CEIL.format(input="input") + " (keras-retinanet's guess_shapes)", True,
 )
 
-PRESETS: Mapping[str, Preset] = MappingProxyType({name: entry[0] for name, entry in _PRESETS.items()})
-"""The presets by name: each a :class:`Preset` with a description, its upstream source and its
-parameters (by the library's own names)."""
+
+def _freeze(value: Any) -> Any:
+    """A hashable copy of a parameter value: arrays and lists become nested tuples of numbers."""
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
+    if isinstance(value, (list, tuple)):
+        return tuple(_freeze(v) for v in value)
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
 
 
-def _preset(preset: Any) -> tuple[Preset, Any, str | None]:
-    if not isinstance(preset, str):
-        raise TypeError(f"preset must be a preset name (str), got {type(preset).__name__} {preset!r}")
-    if preset not in _PRESETS:
-        raise ValueError(f"preset must be one of {', '.join(_PRESETS)}; got {preset!r}")
-    return _PRESETS[preset]
+@dataclass(frozen=True, init=False, repr=False)
+class AnchorConfig:
+    """An anchor configuration: everything needed to lay a detector's anchors on any image.
 
-
-def _image_shape(image_shape: Any) -> tuple[int, int]:
-    if isinstance(image_shape, (str, bytes)) or not hasattr(image_shape, "__len__"):
-        raise TypeError(f"image_shape must be a (height, width) pair, got {image_shape!r}")
-    if len(image_shape) != 2:
-        raise ValueError(f"image_shape must be a (height, width) pair, got {image_shape!r}")
-    return (positive_int(image_shape[0], "image_shape[0]"), positive_int(image_shape[1], "image_shape[1]"))
-
-
-def _feature_shapes(feature_shapes: Any) -> list[tuple[int, int]] | None:
-    if feature_shapes is None:
-        return None
-    if isinstance(feature_shapes, (str, bytes)) or not isinstance(feature_shapes, Sequence):
-        raise TypeError(f"feature_shapes must be a list of (height, width) pairs, got {feature_shapes!r}")
-    result = []
-    for k, shape in enumerate(feature_shapes):
-        if isinstance(shape, (str, bytes)) or not hasattr(shape, "__len__") or len(shape) != 2:
-            raise ValueError(f"feature_shapes[{k}] must be a (height, width) pair, got {shape!r}")
-        result.append((positive_int(shape[0], f"feature_shapes[{k}][0]"),
-                       positive_int(shape[1], f"feature_shapes[{k}][1]")))
-    return result
-
-
-def anchor_levels(
-    image_shape: Sequence[int],
-    preset: str,
-    *,
-    feature_shapes: Sequence[Sequence[int]] | None = None,
-    **overrides: Any,
-) -> list[AnchorLevel]:
-    """Per pyramid level: feature shape, stride, offset and cell anchors of a preset.
-
-    The parameters behind :func:`anchors_for_image`, for code that needs a level's stride or anchor
-    shapes rather than every box. Arguments as in :func:`anchors_for_image`.
-
-    Examples
-    --------
-    >>> [(lv.level, lv.feature_shape, lv.stride) for lv in anchor_levels((800, 800), "torchvision-retinanet")][3:]
-    [(6, (13, 13), (61, 61)), (7, (7, 7), (114, 114))]
-    """
-    entry, rule, pad_key = _preset(preset)
-    unknown = sorted(set(overrides) - set(entry.parameters))
-    if unknown:
-        raise TypeError(
-            f"unknown parameter(s) {', '.join(unknown)} for preset {preset!r}; "
-            f"accepted: {', '.join(entry.parameters)}"
-        )
-    height, width = _image_shape(image_shape)
-    parameters = {**entry.parameters, **overrides}
-    divisor = 1 if pad_key is None else positive_int(parameters[pad_key], pad_key)
-    padded = (_ceil_div(height, divisor) * divisor, _ceil_div(width, divisor) * divisor)
-    shapes = _feature_shapes(feature_shapes)
-    return rule(parameters, padded, shapes)
-
-
-def anchors_for_image(
-    image_shape: Sequence[int],
-    preset: str,
-    *,
-    feature_shapes: Sequence[Sequence[int]] | None = None,
-    **overrides: Any,
-) -> list[np.ndarray]:
-    """Every anchor of an image, exactly as a library's default detector generates them.
+    The one value the rest of ``anchorlib`` speaks (coverage, counting, the command line): build it
+    once, from a preset that reproduces a library's default detector number for number
+    (:meth:`from_preset`, the names in :data:`PRESETS`) or from sizes and strides with anchorlib's
+    exact arithmetic (the constructor), then ask it for :meth:`levels`, :meth:`anchors` or
+    :meth:`count` on an image. It plays the part of torchvision's and mmdetection's
+    ``AnchorGenerator``, detectron2's ``DefaultAnchorGenerator`` and keras-retinanet's
+    ``AnchorParameters``, but it is a frozen value (comparable, hashable) that also carries the
+    facts a caller otherwise has to know about the library: its coordinate convention
+    (:attr:`inclusive`), precision (:attr:`dtype`), input padding (:attr:`pad_divisor`), how it
+    derives feature-map shapes (:attr:`feature_shape_rule`) and its upstream :attr:`source`. Every
+    parameter is checked when the value is made.
 
     Parameters
     ----------
-    image_shape : (int, int)
-        ``(height, width)`` of the network input. Presets whose library pads its input batch to a
-        multiple (32 for torchvision, mmdetection and detectron2; see :attr:`Preset.parameters`) pad
-        it first at the bottom and right, as the library does; a multiple of 32 is unchanged.
-    preset : str
-        A name in :data:`PRESETS`.
-    feature_shapes : list of (int, int), optional
-        ``(height, width)`` of each level's feature map. When omitted, the preset's rule derives them
-        from the (padded) image: ``ceil(n / 2**level)``, the size that stride-2 layers which round
-        up produce (keras-retinanet's ``guess_shapes``, ResNet-FPN, VGG16's ceil-mode pools).
-    **overrides
-        Any of the preset's :attr:`Preset.parameters`, by the library's own names (``sizes``,
-        ``strides``, ``ratios``, ``scales``, ``offset`` for detectron2, ``center_offset`` for
-        mmdetection, ...). Unknown names raise :class:`TypeError` listing the accepted ones.
+    sizes : array_like of float
+        Anchor side at scale 1 of each pyramid level, in input pixels.
+    strides : array_like of int
+        Stride of each level, in whole input pixels (one per size).
+    ratios : array_like of float, default (0.5, 1, 2)
+        Aspect ratios ``h / w``, the same on every level.
+    scales : array_like of float, default (1, 2**(1/3), 2**(2/3))
+        Multipliers of the sizes, the same on every level (RetinaNet's octave scales).
+    offset : float, default 0.5
+        Cell ``(i, j)`` is centred at ``((j + offset) * stride, (i + offset) * stride)``, in
+        ``[0, 1)``: 0.5 is keras-retinanet's convention, 0 torchvision's and mmdetection's.
 
-    Returns
-    -------
-    list of numpy.ndarray
-        One float64 array per level, shape ``(h_l * w_l * A, 4)``, ``xyxy`` in input pixels (for
-        py-faster-rcnn its inclusive corners), cells row-major and each cell's ``A`` anchors in the
-        library's own order, with the library's own float32 or float64 arithmetic.
+    Attributes
+    ----------
+    name : str
+        The preset's name, or ``"custom"`` for a configuration from sizes and strides.
 
     Examples
     --------
-    >>> anchors_for_image((16, 16), "keras-retinanet", sizes=[12], strides=[8], ratios=[1],
-    ...                   scales=[1], pyramid_levels=[3])[0].tolist()
-    [[-2.0, -2.0, 10.0, 10.0], [6.0, -2.0, 18.0, 10.0], [-2.0, 6.0, 10.0, 18.0], [6.0, 6.0, 18.0, 18.0]]
-    >>> [len(a) for a in anchors_for_image((800, 1333), "torchvision-retinanet")]
-    [151200, 37800, 9450, 2457, 693]
+    >>> config = AnchorConfig(sizes=[32, 64], strides=[8, 16], ratios=[1], scales=[1])
+    >>> [(lv.level, lv.feature_shape, len(lv.anchors)) for lv in config.levels((64, 100))]
+    [(3, (8, 13), 104), (4, (4, 7), 28)]
+    >>> AnchorConfig.from_preset("torchvision-retinanet").count((800, 1333))  # padded to 800 x 1344
+    201600
     """
-    return [_place(level) for level in anchor_levels(image_shape, preset, feature_shapes=feature_shapes, **overrides)]
+
+    name: str
+    _items: tuple[tuple[str, Any], ...]
+
+    def __init__(
+        self,
+        *,
+        sizes: ArrayLike,
+        strides: ArrayLike,
+        ratios: ArrayLike = _RETINANET_RATIOS,
+        scales: ArrayLike = _OCTAVE_SCALES,
+        offset: float = 0.5,
+    ) -> None:
+        self._set("custom", {"sizes": sizes, "strides": strides, "ratios": ratios, "scales": scales, "offset": offset})
+
+    @classmethod
+    def from_preset(cls, name: str, **overrides: Any) -> "AnchorConfig":
+        """The configuration of a library's default detector (a name in :data:`PRESETS`).
+
+        Parameters
+        ----------
+        name : str
+            A preset name, e.g. ``"torchvision-retinanet"``.
+        **overrides
+            Any of the preset's :attr:`parameters`, by the library's own names (``sizes``,
+            ``strides``, ``ratios``, ``scales``, ``offset`` for detectron2, ``center_offset`` for
+            mmdetection, ...). Unknown names raise :class:`TypeError` listing the accepted ones.
+
+        Examples
+        --------
+        >>> AnchorConfig.from_preset("detectron2-rpn", offset=0.5).parameters["offset"]
+        0.5
+        """
+        library = _library(name)
+        unknown = sorted(set(overrides) - set(library.defaults))
+        if unknown:
+            raise TypeError(
+                f"unknown parameter(s) {', '.join(unknown)} for preset {name!r}; "
+                f"accepted: {', '.join(library.defaults)}"
+            )
+        config = object.__new__(cls)
+        config._set(name, {**library.defaults, **overrides})
+        return config
+
+    def _set(self, name: str, parameters: Mapping[str, Any]) -> None:
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "_items", tuple((key, _freeze(value)) for key, value in parameters.items()))
+        self.levels((1, 1))  # every parameter is checked here, once
+        if self._library.resize is not None:
+            self.resize((1, 1))
+
+    @property
+    def _library(self) -> _Library:
+        return _CUSTOM if self.name == "custom" else _LIBRARIES[self.name]
+
+    def __repr__(self) -> str:
+        if self.name == "custom":
+            return "AnchorConfig(" + ", ".join(f"{k}={v!r}" for k, v in self._items) + ")"
+        changed = [f", {k}={v!r}" for k, v in self._items if v != _freeze(self._library.defaults[k])]
+        return f"AnchorConfig.from_preset({self.name!r}{''.join(changed)})"
+
+    # -- the facts ---------------------------------------------------------------------------------
+
+    @property
+    def parameters(self) -> Mapping[str, Any]:
+        """The parameters by the library's own names (read-only; sequences as tuples).
+
+        Libraries that pad their input have the divisor here too, under their own name
+        (torchvision ``size_divisible``, mmdetection ``pad_size_divisor``, detectron2
+        ``size_divisibility``).
+
+        Examples
+        --------
+        >>> AnchorConfig.from_preset("detectron2-rpn").parameters["strides"]
+        (4, 8, 16, 32, 64)
+        """
+        return MappingProxyType(dict(self._items))
+
+    @property
+    def description(self) -> str:
+        """One line: what the configuration is."""
+        return self._library.description
+
+    @property
+    def source(self) -> str | None:
+        """``repository/file@commit`` where the convention is defined upstream; None for ``"custom"``.
+
+        Examples
+        --------
+        >>> AnchorConfig.from_preset("detectron2-rpn").source
+        'facebookresearch/detectron2/detectron2/modeling/anchor_generator.py@02b5c4e'
+        """
+        return self._library.source
+
+    @property
+    def inclusive(self) -> bool:
+        """True when the cell anchors are inclusive pixel indices: ``[x1, x2]`` covers ``x2 - x1 + 1``
+        pixels, the continuous extent ``[x1, x2 + 1)`` (py-faster-rcnn, mmdetection's legacy
+        generator); use ``box_iou(..., inclusive=True)`` to reproduce their IoUs.
+
+        Examples
+        --------
+        >>> [name for name, config in PRESETS.items() if config.inclusive]
+        ['py-faster-rcnn', 'mmdet-legacy-retinanet']
+        """
+        return self._library.inclusive
+
+    @property
+    def dtype(self) -> str:
+        """``"float32"`` or ``"float64"``: the precision the library computes its anchors in.
+
+        Examples
+        --------
+        >>> PRESETS["keras-retinanet"].dtype, AnchorConfig.from_preset("keras-retinanet", inference=True).dtype
+        ('float64', 'float32')
+        """
+        return self.levels((1, 1))[0].dtype
+
+    @property
+    def pad_divisor(self) -> int:
+        """The library pads its input at the bottom and right to a multiple of this (1: no padding).
+
+        Examples
+        --------
+        >>> AnchorConfig.from_preset("mmdet-retinanet").pad_divisor, PRESETS["keras-retinanet"].pad_divisor
+        (32, 1)
+        """
+        key = self._library.pad_key
+        return 1 if key is None else positive_int(self.parameters[key], key)
+
+    @property
+    def feature_shape_rule(self) -> str:
+        """How the feature-map shapes follow from the input, in words (:meth:`levels` applies it)."""
+        return self._library.feature_shape_rule
+
+    @property
+    def fixed_strides(self) -> bool:
+        """False when a level's stride depends on the image (torchvision: padded input // feature size)."""
+        return self._library.fixed_strides
+
+    # -- on an image -------------------------------------------------------------------------------
+
+    def resize(self, image_shape: Sequence[int]) -> tuple[float, tuple[int, int]]:
+        """The library's test-time resize of an image: ``(scale, (height, width))`` of the network input.
+
+        Only the presets whose resize rule is modelled have one (keras-retinanet: the short side to
+        ``image_min_side`` = 800 unless the long side would exceed ``image_max_side`` = 1333, then
+        ``cv2.resize(fx=scale, fy=scale)``, whose sides are ``round(side * scale)``, half to even;
+        ``keras_retinanet/utils/image.py`` ``resize_image``, read from code). The others raise
+        :class:`ValueError`: give their network input's shape directly.
+
+        Examples
+        --------
+        >>> PRESETS["keras-retinanet"].resize((375, 500))  # short side 375 -> 800
+        (2.1333333333333333, (800, 1067))
+        >>> PRESETS["keras-retinanet"].resize((400, 1600))  # long side capped at 1333
+        (0.833125, (333, 1333))
+        """
+        height, width = shape_pair(image_shape, "image_shape")
+        rule = self._library.resize
+        if rule is None:
+            raise ValueError(f"{self.name} has no modelled resize rule; give the network input's shape instead")
+        scale = rule(self.parameters, height, width)
+        return scale, (round(height * scale), round(width * scale))
+
+    def padded_shape(self, image_shape: Sequence[int]) -> tuple[int, int]:
+        """``(height, width)`` of the input after the library's padding to :attr:`pad_divisor`.
+
+        Examples
+        --------
+        >>> AnchorConfig.from_preset("torchvision-retinanet").padded_shape((800, 1333))
+        (800, 1344)
+        """
+        height, width = shape_pair(image_shape, "image_shape")
+        divisor = self.pad_divisor
+        return _ceil_div(height, divisor) * divisor, _ceil_div(width, divisor) * divisor
+
+    def levels(
+        self, image_shape: Sequence[int], *, feature_shapes: Sequence[Sequence[int]] | None = None
+    ) -> list[AnchorLevel]:
+        """Per pyramid level: feature shape, stride, offset, cell anchors and anchors on an image.
+
+        Parameters
+        ----------
+        image_shape : (int, int)
+            ``(height, width)`` of the network input (after any resizing). Libraries that pad their
+            input (:attr:`pad_divisor`) pad it first at the bottom and right, as they do.
+        feature_shapes : list of (int, int), optional
+            ``(height, width)`` of each level's feature map; by default :attr:`feature_shape_rule`.
+
+        Returns
+        -------
+        list of AnchorLevel
+            In pyramid order. Each level's :attr:`AnchorLevel.anchors` has shape ``(h * w * A, 4)``,
+            ``xyxy`` in input pixels (for inclusive presets their inclusive corners), cells
+            row-major and each cell's ``A`` anchors in the library's own order.
+
+        Examples
+        --------
+        >>> levels = AnchorConfig.from_preset("torchvision-retinanet").levels((800, 800))
+        >>> [(lv.level, lv.feature_shape, lv.stride) for lv in levels][3:]
+        [(6, (13, 13), (61, 61)), (7, (7, 7), (114, 114))]
+        >>> [len(lv.anchors) for lv in AnchorConfig.from_preset("torchvision-retinanet").levels((800, 1333))]
+        [151200, 37800, 9450, 2457, 693]
+        """
+        padded = self.padded_shape(image_shape)
+        shapes = None if feature_shapes is None else _feature_shapes(feature_shapes)
+        return self._library.layout(self.parameters, padded, shapes)
+
+    def anchors(
+        self, image_shape: Sequence[int], *, feature_shapes: Sequence[Sequence[int]] | None = None
+    ) -> np.ndarray:
+        """Every anchor on an image: the :meth:`levels`' anchors one after the other, float64 ``xyxy``.
+
+        Examples
+        --------
+        >>> AnchorConfig(sizes=[12], strides=[8], ratios=[1], scales=[1]).anchors((16, 16)).tolist()
+        [[-2.0, -2.0, 10.0, 10.0], [6.0, -2.0, 18.0, 10.0], [-2.0, 6.0, 10.0, 18.0], [6.0, 6.0, 18.0, 18.0]]
+        """
+        levels = self.levels(image_shape, feature_shapes=feature_shapes)
+        count = sum(lv.feature_shape[0] * lv.feature_shape[1] * len(lv.cell_anchors) for lv in levels)
+        # Each level written once straight into its slice (no per-level arrays, no concatenation).
+        placed = [(lv.cell_anchors, lv.feature_shape, lv.stride, lv.offset) for lv in levels]
+        return _place_levels(np.empty((count, 4)), placed, levels[0].dtype)
+
+    def count(self, image_shape: Sequence[int], *, feature_shapes: Sequence[Sequence[int]] | None = None) -> int:
+        """Number of anchors on an image: ``sum over levels of h * w * A`` (none are generated).
+
+        Examples
+        --------
+        keras-retinanet's unit test: a 64 x 64 image, P3-P5, 4 ratios x 3 scales.
+
+        >>> AnchorConfig(sizes=[32, 64, 128], strides=[8, 16, 32], ratios=[0.5, 1, 2, 3],
+        ...              scales=[1, 1.2, 1.6]).count((64, 64))
+        1008
+        """
+        levels = self.levels(image_shape, feature_shapes=feature_shapes)
+        return int(sum(lv.feature_shape[0] * lv.feature_shape[1] * len(lv.cell_anchors) for lv in levels))
+
+    def memory(self, image_shape: Sequence[int], *, feature_shapes: Sequence[Sequence[int]] | None = None) -> int:
+        """Bytes the anchors of one image take as float32 ``xyxy`` boxes (16 bytes each).
+
+        Examples
+        --------
+        >>> AnchorConfig(sizes=[32, 64, 128], strides=[8, 16, 32], ratios=[0.5, 1, 2, 3],
+        ...              scales=[1, 1.2, 1.6]).memory((64, 64))
+        16128
+        """
+        return self.count(image_shape, feature_shapes=feature_shapes) * 4 * np.dtype(np.float32).itemsize
 
 
-def _place(level: AnchorLevel) -> np.ndarray:
-    # The libraries add integer shifts to their cell anchors in their own precision (float32 for
-    # torchvision, mmdetection, detectron2); the sums are returned as float64 for every preset.
-    return shift(level.cell_anchors, level.feature_shape, level.stride, level.offset, precision=level.dtype)
+def _library(name: Any) -> _Library:
+    if not isinstance(name, str):
+        raise TypeError(f"preset must be a preset name (str), got {type(name).__name__} {name!r}")
+    if name not in _LIBRARIES:
+        raise ValueError(f"preset must be one of {', '.join(_LIBRARIES)}; got {name!r}")
+    return _LIBRARIES[name]
+
+
+def _feature_shapes(feature_shapes: Any) -> list[tuple[int, int]]:
+    if isinstance(feature_shapes, (str, bytes)) or not isinstance(feature_shapes, Sequence):
+        raise TypeError(f"feature_shapes must be a list of (height, width) pairs, got {feature_shapes!r}")
+    return [shape_pair(shape, f"feature_shapes[{k}]") for k, shape in enumerate(feature_shapes)]
+
+
+PRESETS: Mapping[str, AnchorConfig] = MappingProxyType({name: AnchorConfig.from_preset(name) for name in _LIBRARIES})
+"""The presets by name, each the :class:`AnchorConfig` of a library's default detector, with its
+description, upstream source and parameters (by the library's own names)."""

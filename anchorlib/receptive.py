@@ -255,7 +255,8 @@ def simulate(layers: Sequence[Layer], input_size: int) -> np.ndarray:
 
     Independent of :func:`trace`'s formulas: every layer pads its input with empty rows, slides its
     windows over the padded input (adding, with ``ceil_mode``, one partial window where the full
-    ones leave the end uncovered, if it starts before the right padding), and a cell is reached by the union of what its taps are reached by.
+    ones leave the end uncovered, if it starts before the right padding), and a cell is reached by
+    the union of what its taps are reached by.
 
     Parameters
     ----------

@@ -370,7 +370,6 @@ def yolov5_assign(
 def _assign_level(gt: np.ndarray, anchors: np.ndarray, rows: int, cols: int, threshold: np.float32) -> dict:
     """One level of ``build_targets``, with YOLOv5's float32 operations in YOLOv5's order."""
     gain = np.array([cols, rows], dtype=np.float32)
-    count = len(anchors)
     gxy_all = gt[:, :2] * gain  # t = targets * gain
     gwh_all = gt[:, 2:] * gain
     ratio = gwh_all[None, :, :] / anchors[:, None, :]  # r = t[..., 4:6] / anchors[:, None]

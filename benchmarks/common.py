@@ -24,7 +24,7 @@ def random_boxes(count: int, rng: np.random.Generator, extent: float = 1333.0) -
 def anchorlib_anchors(preset: str, image_shape) -> np.ndarray:
     """Every anchor of a preset on an image as one array in the preset's own dtype, each level
     written once straight into its slice (anchorlib.grid._place_levels)."""
-    levels = anchorlib.anchor_levels(image_shape, preset)
+    levels = anchorlib.PRESETS[preset].levels(image_shape)
     count = sum(lv.feature_shape[0] * lv.feature_shape[1] * len(lv.cell_anchors) for lv in levels)
     out = np.empty((count, 4), levels[0].dtype)
     return _place_levels(out, [(lv.cell_anchors, lv.feature_shape, lv.stride, lv.offset) for lv in levels],

@@ -37,7 +37,6 @@ import tempfile
 import time
 import types
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -45,8 +44,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import anchorlib  # noqa: E402
 from common import IMAGE, anchorlib_anchors, interleaved, median_seconds, random_boxes  # noqa: E402
+
+import anchorlib  # noqa: E402
 
 #: Sources that are not on PyPI: name -> (repository, pinned commit), as in tools/conformance.
 PINNED = {
@@ -268,7 +268,8 @@ def anchor_cases(torch, quick: bool) -> list[dict]:
                 row["scaling"].append({"side": side,
                                        "peer_seconds": median_seconds(make(shape), least=3, budget=2.0),
                                        "anchorlib_seconds": median_seconds(
-                                           lambda: anchorlib_anchors(preset, shape), least=3, budget=2.0)})
+                                           lambda preset=preset, shape=shape: anchorlib_anchors(preset, shape),
+                                           least=3, budget=2.0)})
         rows.append(row)
         print(summary(row), flush=True)
     return rows
@@ -365,10 +366,12 @@ def iou_cases(torch, quick: bool) -> list[dict]:
             for count in counts:
                 few = boxes[:count]
                 row["scaling"].append({"boxes": count,
-                                       "peer_seconds": median_seconds(make(few, anchors, torch.float32), least=3, budget=3.0),
+                                       "peer_seconds": median_seconds(make(few, anchors, torch.float32), least=3,
+                                                                      budget=3.0),
                                        "anchorlib_seconds": median_seconds(
                                            lambda few=few: anchorlib.best_iou(few, anchors), least=3, budget=3.0)})
-        row["scaling"].append({"boxes": len(boxes), **{k: v for k, v in row["threads 1"].items() if k != "peer_over_anchorlib"}})
+        single = {k: v for k, v in row["threads 1"].items() if k != "peer_over_anchorlib"}
+        row["scaling"].append({"boxes": len(boxes), **single})
         rows.append(row)
         print(summary(row), flush=True)
     return rows

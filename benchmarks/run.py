@@ -27,7 +27,6 @@ import argparse
 import json
 import os
 import platform
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -37,12 +36,12 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable
 
+import floors
 import numpy as np
+from common import IMAGE, anchorlib_anchors, interleaved, median_seconds, random_boxes
 
 import anchorlib
-import floors
 from anchorlib.boxes import _BLOCK_ROWS, _AnchorIndex, _candidate_blocks
-from common import IMAGE, anchorlib_anchors, interleaved, median_seconds, random_boxes
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = Path(__file__).with_name("results.json")
@@ -148,7 +147,7 @@ def iou_case(boxes: np.ndarray, anchors: np.ndarray, repeats: int, target: str =
 def cases(quick: bool, repeats: int) -> list[Result]:
     rng = np.random.default_rng(0)
     found = [anchor_case(preset, repeats * 4) for preset in PRESETS]
-    anchors = np.concatenate(anchorlib.anchors_for_image(IMAGE, "keras-retinanet"))
+    anchors = anchorlib.PRESETS["keras-retinanet"].anchors(IMAGE)
     boxes = random_boxes(1000, rng)
     found.append(iou_case(boxes, anchors, 3 if quick else 7, "within 3x of the floor"))
 
@@ -161,18 +160,18 @@ def cases(quick: bool, repeats: int) -> list[Result]:
                           lambda: anchorlib.best_iou(boxes, million), 3, "peak memory < 512 MB", 0.0))
 
     # The three configurations of the chapter on small objects.
-    configurations = {
-        "RetinaNet P3-P7": dict(sizes=[32, 64, 128, 256, 512], strides=[8, 16, 32, 64, 128]),
-        "halved scales": dict(sizes=[16, 32, 64, 128, 256], strides=[8, 16, 32, 64, 128]),
-        "P2-P6": dict(sizes=[16, 32, 64, 128, 256], strides=[4, 8, 16, 32, 64]),
-    }
     shapes = dict(ratios=[0.5, 1, 2], scales=list(anchorlib.octave_scales(3)), offset=0.5)
+    configurations = {
+        "RetinaNet P3-P7": anchorlib.AnchorConfig(sizes=[32, 64, 128, 256, 512], strides=[8, 16, 32, 64, 128],
+                                                  **shapes),
+        "halved scales": anchorlib.AnchorConfig(sizes=[16, 32, 64, 128, 256], strides=[8, 16, 32, 64, 128], **shapes),
+        "P2-P6": anchorlib.AnchorConfig(sizes=[16, 32, 64, 128, 256], strides=[4, 8, 16, 32, 64], **shapes),
+    }
     for label, config in configurations.items():
         found.append(run_case(f"worst_case_iou 16 px, {label}",
-                              lambda config=config: anchorlib.worst_case_iou(16, **config, **shapes),
-                              repeats, "", 0.0))
+                              lambda config=config: anchorlib.worst_case_iou(config, 16), repeats, "", 0.0))
         found.append(run_case(f"covered_sizes IoU 0.5, {label}",
-                              lambda config=config: anchorlib.covered_sizes(0.5, **config, **shapes, max_size=800),
+                              lambda config=config: anchorlib.covered_sizes(config, 0.5, max_size=800),
                               repeats, "", 0.0))
     # Anchors from data: k-means with 1 - IoU on a million COCO-like boxes.
     data = anchorlib.synthetic_boxes(200_000 if quick else 1_000_000, seed=0).boxes
@@ -187,7 +186,7 @@ P2_P6_KERAS = dict(sizes=[16, 32, 64, 128, 256], strides=[4, 8, 16, 32, 64], pyr
 
 def million_anchors() -> np.ndarray:
     """The first 1,000,000 anchors of keras-retinanet's preset on P2-P6 at 1024 x 1536."""
-    return np.concatenate(anchorlib.anchors_for_image((1024, 1536), "keras-retinanet", **P2_P6_KERAS))[:1_000_000]
+    return anchorlib.AnchorConfig.from_preset("keras-retinanet", **P2_P6_KERAS).anchors((1024, 1536))[:1_000_000]
 
 
 def scaling(quick: bool) -> dict[str, list[dict]]:
@@ -200,7 +199,7 @@ def scaling(quick: bool) -> dict[str, list[dict]]:
         count = len(function())
         images.append({"side": side, "anchors": count, "seconds": median_seconds(function, most=repeats)})
     rng = np.random.default_rng(1)
-    anchors = np.concatenate(anchorlib.anchors_for_image(IMAGE, "keras-retinanet"))
+    anchors = anchorlib.PRESETS["keras-retinanet"].anchors(IMAGE)
     counts = [10, 100, 1000] if quick else [10, 100, 1000, 10_000]
     boxes = []
     for count in counts:

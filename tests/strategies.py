@@ -1,8 +1,8 @@
 """Hypothesis strategies shared by the property tests."""
 
+import numpy as np
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
-import numpy as np
 
 # Sizes and ratios in the range detectors use, away from float underflow/overflow.
 positive = st.floats(min_value=1e-2, max_value=1e4, allow_nan=False, allow_infinity=False)

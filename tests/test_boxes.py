@@ -5,8 +5,8 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import anchorlib
-from strategies import xyxy_boxes
 
+from strategies import xyxy_boxes
 
 # --- values derived by hand -------------------------------------------------------------------
 
@@ -170,7 +170,7 @@ def test_best_iou_pruning_is_exact_at_touching_edges_and_across_sizes(max_pairs,
 def test_best_iou_on_a_detector_lattice_equals_full_matrix():
     # Many boxes (several strips and blocks) against a real preset's anchors, boxes partly outside
     # the image: exercises the sorting of boxes into strips by x and blocks by y.
-    anchors = np.concatenate(anchorlib.anchors_for_image((128, 192), "keras-retinanet"))
+    anchors = anchorlib.PRESETS["keras-retinanet"].anchors((128, 192))
     rng = np.random.default_rng(3)
     corners = rng.uniform(-40, 200, (300, 2))
     gt = np.concatenate([corners, corners + rng.uniform(1, 120, (300, 2))], axis=1)

@@ -1,8 +1,5 @@
 """Tests of the command line (python -m anchorlib)."""
 
-import subprocess
-import sys
-
 import pytest
 
 from anchorlib.cli import main
@@ -30,14 +27,8 @@ def test_shapes_table(capsys):
         (["compare", "--image", "800x800", "--presets", "keras-retinanet,nope"], "unknown preset 'nope'"),
     ],
 )
-def test_bad_arguments_one_line_and_status_2(argv, words):
-    result = subprocess.run(
-        [sys.executable, "-m", "anchorlib", *argv], capture_output=True, text=True, check=False
-    )
-    assert result.returncode == 2
-    assert result.stdout == ""
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("anchorlib: error:") and words in lines[0]
+def test_bad_arguments_one_line_and_status_2(argv, words, assert_usage_error):
+    assert_usage_error(argv, words)
 
 
 def test_show_table(capsys):

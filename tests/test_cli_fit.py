@@ -12,7 +12,6 @@ import pytest
 
 import anchorlib
 from anchorlib.cli import main
-from test_cli import test_bad_arguments_one_line_and_status_2 as check_one_line_error
 
 SAMPLE = Path(__file__).resolve().parents[1] / "book" / "data" / "sample"
 
@@ -53,8 +52,8 @@ def test_fit_with_evolution_and_given_image_size(capsys, tmp_path):
         (["fit", str(SAMPLE / "annotations.json"), "--threshold", "0.5"], "threshold must be >= 1"),
     ],
 )
-def test_fit_errors_are_one_line_with_status_2(argv, words):
-    check_one_line_error(argv, words)
+def test_fit_errors_are_one_line_with_status_2(argv, words, assert_usage_error):
+    assert_usage_error(argv, words)
 
 
 # --- issue 17: baseline, score, snippets, JSON, plot; every bad input one line ----------------------
@@ -123,7 +122,8 @@ def test_emit_ratios_and_scales(capsys, target):
     report = json.loads(capsys.readouterr().out)
     ratios, scales = report["fitted"]["ratios"], report["fitted"]["scales"]
     snippet = report["emit"]["snippet"]
-    shown = [float(v) for v in re.findall(r"\d+\.?\d*", snippet.split("ratios" if target != "detectron2" else "ASPECT_RATIOS")[-1])[:3]]
+    after = snippet.split("ratios" if target != "detectron2" else "ASPECT_RATIOS")[-1]
+    shown = [float(v) for v in re.findall(r"\d+\.?\d*", after)[:3]]
     if target == "torchvision":
         shown = [float(v) for v in re.findall(r"aspect_ratios=\(\((.*?)\)", snippet)[0].split(",")]
     np.testing.assert_allclose(shown, ratios, rtol=1e-3)
@@ -207,9 +207,9 @@ BAD_FIT_INPUTS = [
 
 
 @pytest.mark.parametrize("argv, words", BAD_FIT_INPUTS, ids=lambda v: v if isinstance(v, str) else None)
-def test_bad_datasets_and_options_one_line_status_2(tmp_path, argv, words):
+def test_bad_datasets_and_options_one_line_status_2(tmp_path, argv, words, assert_usage_error):
     files = _bad_files(tmp_path)
-    check_one_line_error([arg.format(**files) for arg in argv], words)
+    assert_usage_error([arg.format(**files) for arg in argv], words)
 
 
 @pytest.mark.parametrize(
@@ -221,7 +221,7 @@ def test_bad_datasets_and_options_one_line_status_2(tmp_path, argv, words):
         (["show", "--image", "-5x10", "--preset", "mmdet-retinanet"], "image sides must be positive, got '-5x10'"),
     ],
 )
-def test_sizes_beyond_reason_one_line_status_2(argv, words):
+def test_sizes_beyond_reason_one_line_status_2(argv, words, assert_usage_error):
     # 100000x100000 with mmdet-retinanet, by hand: 9 anchors per cell on ceil(100000 / s)^2 cells for
     # s = 8 .. 128: 9 * (12500^2 + 6250^2 + 3125^2 + 1563^2 + 782^2) = 1,873,193,562.
-    check_one_line_error(argv, words)
+    assert_usage_error(argv, words)

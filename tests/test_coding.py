@@ -8,6 +8,7 @@ from hypothesis import given, strategies as st
 from hypothesis.extra import numpy as hnp
 
 import anchorlib
+
 from strategies import xyxy_boxes
 
 ANCHOR = [[0, 0, 32, 32]]

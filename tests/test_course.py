@@ -10,10 +10,11 @@ import nbformat
 import pytest
 import yaml
 
+from tools.toc import toc_parts
+
 ROOT = Path(__file__).resolve().parents[1]
 JUPYTER_BOOK = Path(sys.executable).with_name("jupyter-book")
-TOC = yaml.safe_load((ROOT / "_toc.yml").read_text())
-PARTS = {part["caption"]: [chapter["file"] for chapter in part["chapters"]] for part in TOC["parts"]}
+PARTS = toc_parts()
 
 # The chapters planned in book/intro.md's map, by file name (issues 3-7 and the foundation; issue 16).
 PLANNED_CHAPTERS = [
@@ -82,6 +83,7 @@ def test_widget_cells_are_kept_out_of_the_build_and_nbval(path):
             assert not cell.outputs, f"{path.name}: a widget cell with stored outputs"
 
 
+@pytest.mark.slow  # builds a book
 def test_launch_buttons_open_jupyterlab_once_the_repository_is_set(tmp_path):
     # The book has no public address yet (the real build, with `-W`, proves that an empty
     # `repository.url` builds without a warning); with one set (a placeholder here), a chapter page

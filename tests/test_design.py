@@ -3,7 +3,7 @@ differential-evolution search over ratios and scales."""
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import assume, given, settings, strategies as st
 from hypothesis.extra import numpy as hnp
 
 import anchorlib
@@ -62,12 +62,15 @@ def test_yolov5_defaults_fit_their_own_anchors_perfectly():
         (lambda: anchorlib.shape_iou("ab", [[1, 1]]), TypeError, "wh1 must be numbers"),
         (lambda: anchorlib.kmeans_anchors([[1, 1], [1, 1]], 2), ValueError, "distinct box shapes (1)"),
         (lambda: anchorlib.kmeans_anchors([[1, 1], [2, 2]], 0), ValueError, "k must be positive"),
-        (lambda: anchorlib.kmeans_anchors([[1, 1], [2, 2]], 2, init=[[1, 1]]), ValueError, "init must have shape (2, 2)"),
+        (lambda: anchorlib.kmeans_anchors([[1, 1], [2, 2]], 2, init=[[1, 1]]), ValueError,
+         "init must have shape (2, 2)"),
         (lambda: anchorlib.kmeans_anchors([[1, 1], [2, 2]], 1, max_iter=0), ValueError, "max_iter must be positive"),
         (lambda: anchorlib.evolve_anchors([[1, 1]], [[1, 1]], seed=0, mutation_prob=0), ValueError, "mutation_prob"),
         (lambda: anchorlib.evolve_anchors([[1, 1]], [[1, 1]], seed=-1), ValueError, "seed must be non-negative"),
-        (lambda: anchorlib.optimize_ratios_scales([[1, 1]], seed=0, num_ratios=2), ValueError, "num_ratios must be odd"),
-        (lambda: anchorlib.optimize_ratios_scales([[1, 1]], seed=0, objective="iou"), ValueError, "objective must be one of"),
+        (lambda: anchorlib.optimize_ratios_scales([[1, 1]], seed=0, num_ratios=2), ValueError,
+         "num_ratios must be odd"),
+        (lambda: anchorlib.optimize_ratios_scales([[1, 1]], seed=0, objective="iou"), ValueError,
+         "objective must be one of"),
         (lambda: anchorlib.optimize_ratios_scales([[1, 1]], seed=0, scale_bounds=(2, 1)), ValueError, "low < high"),
         (lambda: anchorlib.optimize_ratios_scales([[1, 1]], seed=0, sizes=[]), ValueError, "sizes must be a non-empty"),
     ],
@@ -105,8 +108,7 @@ def test_kmeans_finds_well_separated_clusters():
 @settings(max_examples=40, deadline=None)
 @given(wh=wh_arrays, k=st.integers(1, 3), seed=st.integers(0, 2**16))
 def test_kmeans_properties(wh, k, seed):
-    if len(np.unique(wh, axis=0)) < k:
-        return
+    assume(len(np.unique(wh, axis=0)) >= k)  # k distinct boxes to start from
     anchors = anchorlib.kmeans_anchors(wh, k, seed=seed)
     area = anchors.prod(axis=1)
     assert anchors.shape == (k, 2) and np.all(np.diff(area) >= 0)
@@ -157,7 +159,8 @@ def test_differential_evolution_improves_its_objective(objective):
     fit = anchorlib.optimize_ratios_scales(wh, seed=0, objective=objective, popsize=8, maxiter=25)
     assert fit.value < fit.initial_value
     # RetinaNet's defaults are where the search starts (ratios 1, 2, 1/2, octave scales).
-    defaults = np.concatenate([anchorlib.anchor_shapes(s, [0.5, 1, 2], anchorlib.octave_scales(3)) for s in (32, 64, 128, 256, 512)])
+    defaults = np.concatenate([anchorlib.anchor_shapes(s, [0.5, 1, 2], anchorlib.octave_scales(3))
+                               for s in (32, 64, 128, 256, 512)])
     assert fit.initial_value == pytest.approx(_objective(wh, defaults, objective), rel=1e-12)
     assert fit.value == pytest.approx(_objective(wh, fit.anchors, objective), rel=1e-12)
     assert fit.mean_best_iou == pytest.approx(anchorlib.mean_best_iou(wh, fit.anchors), rel=1e-12)

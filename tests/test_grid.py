@@ -5,6 +5,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 import anchorlib
+
 from strategies import positive, ratio
 
 
@@ -177,7 +178,7 @@ def test_shift_is_bit_identical_to_the_broadcast_sum(cells, feature_shape, strid
 @pytest.mark.parametrize("preset", sorted(anchorlib.PRESETS))
 @pytest.mark.parametrize("image", [(800, 1333), (1333, 800), (37, 91), (513, 1025)])
 def test_every_preset_level_is_bit_identical_to_the_broadcast_sum(preset, image):
-    for level in anchorlib.anchor_levels(image, preset):
+    for level in anchorlib.PRESETS[preset].levels(image):
         expected = broadcast_shift(level.cell_anchors, level.feature_shape, level.stride, level.offset, level.dtype)
         out = np.empty(expected.shape, level.dtype)
         anchorlib.shift(level.cell_anchors, level.feature_shape, level.stride, level.offset,

@@ -10,6 +10,7 @@ from hypothesis import given, strategies as st
 
 import anchorlib
 from anchorlib.matching import ASSIGNMENT_RULES
+
 from strategies import xyxy_boxes
 
 RULES = tuple(ASSIGNMENT_RULES)
@@ -176,13 +177,6 @@ def test_defaults_are_the_libraries_retinanet_and_rpn_thresholds():
 
 
 # --- properties ---------------------------------------------------------------------------------
-
-@given(xyxy_boxes(max_size=12, min_side=1), xyxy_boxes(max_size=4, min_side=1))
-def test_torchvision_and_detectron2_agree(anchors, boxes):
-    tv = anchorlib.assign(anchors, boxes, rule="torchvision")
-    d2 = anchorlib.assign(anchors, boxes, rule="detectron2")
-    assert tv[0].tolist() == d2[0].tolist() and tv[1].tolist() == d2[1].tolist()
-
 
 @given(xyxy_boxes(max_size=12, min_side=1), xyxy_boxes(max_size=4, min_side=1),
        st.sampled_from(RULES))

@@ -1,37 +1,37 @@
-"""Checks of the book's notebooks that nbval does not make.
+"""The book's notebooks: stored outputs equal the site build's execution, and the book's conventions.
 
-nbval (run with the whole suite) re-executes every notebook and compares its text outputs. These
-tests add what it misses: figures (a stale PNG on the website), the book's conventions, and the
-table of contents.
+Each notebook is executed once per `make test`, by the site build (`make html`, Jupyter Book with
+`execute_notebooks: force`), which saves its executed copy under `_build/jupyter_execute/`. The test
+below compares the stored outputs with that copy: text as nbval would (streams merged), figures and
+every other output exactly, so the website never shows a stale number or picture and a chapter
+opened in JupyterLab shows what a fresh run prints.
 """
 
 from pathlib import Path
 
 import nbformat
 import pytest
-import yaml
 
-from tools.notebooks import stored_vs_fresh
+from tools.notebooks import stored_vs_built
+from tools.toc import toc_pages
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted(p for p in (ROOT / "book").glob("*.ipynb"))
-
-
-def _toc_files() -> list[str]:
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    files = [toc["root"]]
-    for part in toc.get("parts", []):
-        files += [chapter["file"] for chapter in part["chapters"]]
-    return files
+LIBRARY = sorted((ROOT / "anchorlib").glob("*.py"))
 
 
 def test_there_are_notebooks():
     assert NOTEBOOKS, "no notebooks found under book/"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
-def test_stored_outputs_are_fresh_figures_included(path):
-    problems = stored_vs_fresh(path)
+def test_stored_outputs_equal_the_site_builds_execution(path, executed_copies):
+    built = executed_copies / path.name
+    assert built.exists(), f"the site build did not execute {path.name} (is it in _toc.yml?)"
+    newer = [p.name for p in (path, *LIBRARY) if p.stat().st_mtime > built.stat().st_mtime]
+    assert not newer, f"{', '.join(newer)} changed after the site was built: run `make html` first"
+    problems = stored_vs_built(path, built)
     assert not problems, "re-run with `make notebooks`:\n" + "\n".join(problems)
 
 
@@ -54,9 +54,9 @@ def test_notebook_conventions(path):
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_notebook_is_in_the_table_of_contents(path):
-    assert f"book/{path.stem}" in _toc_files()
+    assert f"book/{path.stem}" in toc_pages()
 
 
 def test_every_toc_entry_exists():
-    for entry in _toc_files():
+    for entry in toc_pages():
         assert any((ROOT / f"{entry}{suffix}").exists() for suffix in (".md", ".ipynb")), entry

@@ -6,6 +6,7 @@ from hypothesis import given, settings, strategies as st
 
 import anchorlib
 from anchorlib import Layer, level_geometry, simulate, trace, true_centers
+
 from strategies import layer_chains
 
 SIZES = (256, 257, 333, 512, 800, 1333)

@@ -5,6 +5,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 import anchorlib
+
 from strategies import positive, ratio
 
 
@@ -154,7 +155,8 @@ def test_w_over_h_is_the_reciprocal_ratio(base_size, ratios, scales):
 
 def test_ratio_orientation_table_names_a_source_for_each_library():
     table = anchorlib.RATIO_ORIENTATION
-    assert {lib for lib, (way, _) in table.items() if way == "w/h"} == {"tf-object-detection", "ssd", "torchvision-ssd", "d2l"}
+    width_over_height = {lib for lib, (way, _) in table.items() if way == "w/h"}
+    assert width_over_height == {"tf-object-detection", "ssd", "torchvision-ssd", "d2l"}
     assert all(way in ("h/w", "w/h") and source for way, source in table.values())
 
 

@@ -35,8 +35,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-import yaml
-from test_notebooks import _toc_files
+
+from tools.toc import toc_pages, toc_parts
 
 ROOT = Path(__file__).resolve().parents[1]
 SITE = ROOT / "_build" / "html"
@@ -56,13 +56,11 @@ TIMEOUT_MS = 15_000
 # log, is removed at its source (tools/site_html.py), and the favicon exists.
 
 
-PAGES = _toc_files()  # every page, in reading order
+pytestmark = pytest.mark.slow  # needs the built site and a browser
+
+PAGES = toc_pages()  # every page, in reading order
 NOTEBOOK_PAGES = [entry for entry in PAGES if (ROOT / f"{entry}.ipynb").exists()]
-CHAPTERS = [  # the part captioned "Chapters"; appendices (explorer, ...) need no exercises
-    chapter["file"]
-    for part in yaml.safe_load((ROOT / "_toc.yml").read_text())["parts"] if part["caption"] == "Chapters"
-    for chapter in part["chapters"]
-]
+CHAPTERS = toc_parts()["Chapters"]  # appendices (explorer, ...) need no exercises
 
 
 def _unavailable(reason: str):
@@ -343,7 +341,8 @@ def test_pages_fit_a_phone(phone, site_url, entry):
             sidebar: getComputedStyle(document.querySelector('.bd-sidebar-primary')).visibility,
             widest: Array.from(document.querySelectorAll('article *'))
                 .filter(el => el.getBoundingClientRect().right > window.innerWidth + 1
-                              && !el.closest('[style*="overflow"], pre, div.math, table, figure, .cell_output, mjx-container'))
+                              && !el.closest('[style*="overflow"], pre, div.math, table, figure, '
+                                             + '.cell_output, mjx-container'))
                 .slice(0, 3).map(el => el.tagName + '.' + el.className + ': ' + (el.innerText || '').slice(0, 50)),
         })"""
     )

@@ -5,10 +5,10 @@
     python tools/notebooks.py to-py book/x.ipynb    # print a percent-format script (for editing)
     python tools/notebooks.py from-py x.py book/x.ipynb   # build a notebook from such a script
 
-``run`` executes with nbclient, in the notebook's own folder (as nbval, Jupyter Book and JupyterLab
-do), without timing metadata, so two runs give byte-identical files. ``check`` is what the test suite
-uses: nbval compares text outputs but ignores figures, and this compares everything, figures
-included, so the website never shows a stale picture.
+``run`` executes with nbclient, in the notebook's own folder (as Jupyter Book and JupyterLab do),
+without timing metadata, so two runs give byte-identical files. ``check`` compares everything a fresh
+run gives, figures included, with the stored outputs; the test suite makes the same comparison
+against the site build's own execution (:func:`stored_vs_built`), so no chapter runs twice.
 
 Percent format: a line ``# %%`` starts a code cell, ``# %% [markdown]`` a markdown cell whose lines
 start with ``# ``; ``# %% tags=["raises-exception"]`` sets cell tags.
@@ -84,18 +84,22 @@ def _summary(outputs: list) -> str:
     return " | ".join(parts) or "(none)"
 
 
-def stored_vs_fresh(path: Path) -> list[str]:
-    """Describe every code cell whose stored outputs differ from a fresh run (empty when fresh)."""
-    stored = normalise(nbformat.read(path, as_version=4))
-    fresh = execute(path)
+def _same_outputs(stored: list, fresh: list) -> bool:
+    return _comparable(stored) == _comparable(fresh)
+
+
+def _differences(stored: nbformat.NotebookNode, fresh: nbformat.NotebookNode, same=_same_outputs) -> list[str]:
+    """Describe every code cell whose outputs differ (as ``same`` judges them) between two runs."""
     problems = []
     code_stored = [c for c in stored.cells if c.cell_type == "code"]
     code_fresh = [c for c in fresh.cells if c.cell_type == "code"]
+    if [c.source for c in code_stored] != [c.source for c in code_fresh]:
+        return ["the code cells differ from the executed copy's (a stale build?)"]
     for index, (old, new) in enumerate(zip(code_stored, code_fresh)):
         if old.get("execution_count") != new.get("execution_count"):
             problems.append(f"code cell {index}: execution count {old.get('execution_count')} "
                             f"!= {new.get('execution_count')} (not run top to bottom)")
-        elif _comparable(old.outputs) != _comparable(new.outputs):
+        elif not same(old.outputs, new.outputs):
             kinds = sorted({key for out in new.outputs for key in out.get("data", {"text": 0})})
             first_line = old.source.splitlines()[0] if old.source else ""
             problems.append(
@@ -103,6 +107,70 @@ def stored_vs_fresh(path: Path) -> list[str]:
                 f"  stored: {_summary(old.outputs)}\n  fresh:  {_summary(new.outputs)}"
             )
     return problems
+
+
+def stored_vs_fresh(path: Path) -> list[str]:
+    """Describe every code cell whose stored outputs differ from a fresh run (empty when fresh)."""
+    return _differences(normalise(nbformat.read(path, as_version=4)), execute(path))
+
+
+def _streams(outputs: list) -> dict[str, list[str]]:
+    texts: dict[str, list[str]] = {}
+    for out in outputs:
+        if out.output_type == "stream":
+            texts.setdefault(out.name, []).append(out.text)
+    return texts
+
+
+def _is_glue(output) -> bool:
+    """A value recorded by myst-nb's ``glue`` for the prose: myst-nb keeps it out of its executed copy
+    (the website's prose shows the build's own value, so it cannot be stale there)."""
+    data = output.get("data", {})
+    return bool(data) and all(key.startswith("application/papermill.record/") for key in data)
+
+
+def _same_as_built(stored: list, built: list) -> bool:
+    """Stored outputs (one stream block per run of chunks, as nbclient coalesces them) against the
+    site build's executed copy of the same cell.
+
+    myst-nb (``nb_merge_streams``) merges a cell's stdout (stderr) chunks into its first block, each
+    chunk right-stripped and ended by a newline, and saves the merged block *and* the later chunks
+    unchanged. The later chunks and the stripped first chunk are therefore known exactly; only the
+    whitespace the first chunk ended with is lost. So a stream's stored text must be the first
+    chunk's text, then only whitespace, then the later chunks, character for character; every other
+    output (figures included) must be equal, in order, except the stored ``glue`` records
+    (:func:`_is_glue`), which myst-nb leaves out of its copy.
+    """
+    if _comparable([o for o in stored if o.output_type != "stream" and not _is_glue(o)]) != _comparable(
+        [o for o in built if o.output_type != "stream"]
+    ):
+        return False
+    stored_text, built_chunks = _streams(stored), _streams(built)
+    if set(stored_text) != set(built_chunks):
+        return False
+    for name, (merged, *later) in built_chunks.items():
+        suffix = "".join(chunk.rstrip() + "\n" for chunk in later if chunk.rstrip())
+        if not merged.endswith("\n" + suffix):
+            return False  # not myst-nb's merge: compare nothing rather than something wrong
+        head, tail = merged[: len(merged) - len(suffix) - 1], "".join(later)
+        text = "".join(stored_text[name])
+        if not (text.startswith(head) and text.endswith(tail) and len(text) >= len(head) + len(tail)):
+            return False
+        if text[len(head) : len(text) - len(tail)].strip():
+            return False
+    return True
+
+
+def stored_vs_built(path: Path, built: Path) -> list[str]:
+    """Describe every code cell whose stored outputs differ from the site build's execution of it.
+
+    ``built`` is the executed copy Jupyter Book writes (``_build/jupyter_execute/book/<name>.ipynb``)
+    when it runs the notebook for the website, so the test suite checks the stored outputs (figures
+    included) without executing the notebook a second time; see :func:`_same_as_built`.
+    """
+    stored = normalise(nbformat.read(path, as_version=4))
+    executed = normalise(nbformat.read(built, as_version=4))
+    return _differences(stored, executed, same=_same_as_built)
 
 
 def to_py(nb: nbformat.NotebookNode) -> str:

@@ -105,8 +105,8 @@ _CODER = {"torchvision": "torchvision", "detectron2": "detectron2", "py_faster_r
 def _anchors(library, record, a):
     image = tuple(record["image_shape"])
     shapes = record["feature_shapes"]
-    levels = anchorlib.anchors_for_image(image, record["preset"], feature_shapes=shapes,
-                                         **record.get("overrides", {}))
+    config = anchorlib.AnchorConfig.from_preset(record["preset"], **record.get("overrides", {}))
+    levels = [level.anchors for level in config.levels(image, feature_shapes=shapes)]
     mine = np.concatenate(levels).astype(record["dtype"])
     counts_ok = record["counts"] is None or [len(x) for x in levels] == record["counts"]
     total_ok = "total" not in record or len(mine) == record["total"]
@@ -122,16 +122,16 @@ def _anchors(library, record, a):
 def _cell_anchors(library, record, a):
     out = a["anchors"]
     if library == "torchvision":
-        mine = [anchorlib.torchvision_base_anchors(s, r) for s, r in zip(a["sizes"], a["ratios"])]
+        mine = [presets.torchvision_base_anchors(s, r) for s, r in zip(a["sizes"], a["ratios"])]
     elif library == "detectron2":
-        mine = [anchorlib.detectron2_base_anchors(s, r) for s, r in zip(a["sizes"], a["ratios"])]
+        mine = [presets.detectron2_base_anchors(s, r) for s, r in zip(a["sizes"], a["ratios"])]
     elif library == "mmdet":
-        mine = [anchorlib.mmdet_base_anchors(b, r, s, o, legacy=record["legacy"])
+        mine = [presets.mmdet_base_anchors(b, r, s, o, legacy=record["legacy"])
                 for b, r, s, o in zip(a["base"], a["ratios"], a["scales"], a["offsets"])]
     elif library == "keras_retinanet":
-        mine = [anchorlib.keras_retinanet_base_anchors(b, r, s) for b, r, s in zip(a["base"], a["ratios"], a["scales"])]
+        mine = [presets.keras_retinanet_base_anchors(b, r, s) for b, r, s in zip(a["base"], a["ratios"], a["scales"])]
     else:
-        mine = [anchorlib.py_faster_rcnn_base_anchors(b, r, s) for b, r, s in zip(a["base"], a["ratios"], a["scales"])]
+        mine = [presets.py_faster_rcnn_base_anchors(b, r, s) for b, r, s in zip(a["base"], a["ratios"], a["scales"])]
     return _difference(np.stack(mine).astype(out.dtype), out)
 
 
@@ -201,7 +201,7 @@ def _assign(library, record, a):
 
 def _assign_grid(library, record, a):
     image, feature = tuple(record["image_shape"]), [tuple(record["feature_shape"])]
-    anchors = np.concatenate(anchorlib.anchors_for_image(image, "py-faster-rcnn", feature_shapes=feature))
+    anchors = anchorlib.PRESETS["py-faster-rcnn"].anchors(image, feature_shapes=feature)
     inside = ((anchors[:, 0] >= 0) & (anchors[:, 1] >= 0)
               & (anchors[:, 2] < image[1]) & (anchors[:, 3] < image[0]))  # allowed_border = 0
     gts, go = a["gts"], a["gt_offsets"]
@@ -219,7 +219,8 @@ def _atss(library, record, a):
     n = len(anchors)
     same = []
     for i in range(len(go) - 1):
-        labels, matched = anchorlib.atss_assign(anchors, gts[go[i]:go[i + 1]], record["anchors_per_level"], k=record["k"])
+        labels, matched = anchorlib.atss_assign(anchors, gts[go[i]:go[i + 1]], record["anchors_per_level"],
+                                                k=record["k"])
         same.append(np.array_equal(labels, a["labels"][i * n:(i + 1) * n])
                     and np.array_equal(matched, a["matched"][i * n:(i + 1) * n]))
     return np.array(same), 0.0
@@ -260,4 +261,3 @@ def about(library: str) -> dict:
 
 
 __all__ = ["ALL_LIBRARIES", "KNOWN_DIFFERENCES", "LIBRARIES", "Result", "about", "known_difference", "load", "replay"]
-_ = presets  # the presets module is what anchors_for_image reads; imported for the reader

@@ -7,7 +7,6 @@ reason) that stays within its stated bounds. The expected values are the librari
 """
 
 import pytest
-
 import replay
 
 RESULTS = [result for library in replay.LIBRARIES for result in replay.replay(library)]

@@ -8,9 +8,9 @@ of ``utils/autoanchor.py``. Each group records the exact call. No torch needed h
 
 import numpy as np
 import pytest
+import yolov5_replay as replay
 
 import anchorlib
-import yolov5_replay as replay
 
 META, ARRAYS = replay.load()
 RECORDS = {record["group"]: record for record in META["groups"]}

@@ -25,15 +25,15 @@ from tools.conformance import _common as c
 c.shim_mmcv_ext()
 
 import mmdet  # noqa: E402
-from mmengine.config import Config  # noqa: E402
-from mmengine.model.utils import stack_batch  # noqa: E402
-from mmengine.structures import InstanceData  # noqa: E402
 from mmdet.models.task_modules.assigners import ATSSAssigner, MaxIoUAssigner  # noqa: E402
 from mmdet.models.task_modules.coders import DeltaXYWHBBoxCoder, LegacyDeltaXYWHBBoxCoder  # noqa: E402
 from mmdet.models.task_modules.prior_generators import AnchorGenerator, LegacyAnchorGenerator  # noqa: E402
-from mmdet.registry import MODELS, TASK_UTILS  # noqa: E402
+from mmdet.registry import MODELS  # noqa: E402
 from mmdet.structures.bbox import bbox_overlaps  # noqa: E402
 from mmdet.utils import register_all_modules  # noqa: E402
+from mmengine.config import Config  # noqa: E402
+from mmengine.model.utils import stack_batch  # noqa: E402
+from mmengine.structures import InstanceData  # noqa: E402
 
 T = torch.float32
 CONFIGS = {

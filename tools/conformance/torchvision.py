@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import numpy as np
 import torch
-import torchvision
 from torchvision.models.detection import fasterrcnn_resnet50_fpn, retinanet_resnet50_fpn
 from torchvision.models.detection._utils import BoxCoder, Matcher
 from torchvision.models.detection.anchor_utils import AnchorGenerator
