@@ -21,7 +21,7 @@ detectron2 compute. Two libraries round, and their anchors are not the same boxe
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from types import MappingProxyType
 from typing import Any, Callable, Mapping, Sequence
 
@@ -29,7 +29,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ._checks import positive_int, positive_scalar, positive_vector, real_scalar, shape_pair
-from .grid import _place_levels, shift
+from .grid import _level_terms, _write_levels, shift
 from .shapes import base_anchors, octave_scales
 
 __all__ = [
@@ -897,18 +897,25 @@ class AnchorConfig:
     def anchors(
         self, image_shape: Sequence[int], *, feature_shapes: Sequence[Sequence[int]] | None = None
     ) -> np.ndarray:
-        """Every anchor on an image: the :meth:`levels`' anchors one after the other, float64 ``xyxy``.
+        """Every anchor on an image: the :meth:`levels`' anchors one after the other, ``xyxy``, in
+        the configuration's :attr:`dtype` (float32 for the libraries that compute in float32; the
+        same numbers as :attr:`AnchorLevel.anchors`, which are float64).
+
+        Each level is written once, straight into its slice of the result. The levels' geometry
+        (feature shapes, strides, cell anchors) is worked out once per image shape and reused, as
+        the libraries' generators keep their cell anchors; the anchors are written anew every call.
 
         Examples
         --------
         >>> AnchorConfig(sizes=[12], strides=[8], ratios=[1], scales=[1]).anchors((16, 16)).tolist()
         [[-2.0, -2.0, 10.0, 10.0], [6.0, -2.0, 18.0, 10.0], [-2.0, 6.0, 10.0, 18.0], [6.0, 6.0, 18.0, 18.0]]
+        >>> PRESETS["torchvision-retinanet"].anchors((800, 1333)).dtype
+        dtype('float32')
         """
-        levels = self.levels(image_shape, feature_shapes=feature_shapes)
-        count = sum(lv.feature_shape[0] * lv.feature_shape[1] * len(lv.cell_anchors) for lv in levels)
-        # Each level written once straight into its slice (no per-level arrays, no concatenation).
-        placed = [(lv.cell_anchors, lv.feature_shape, lv.stride, lv.offset) for lv in levels]
-        return _place_levels(np.empty((count, 4)), placed, levels[0].dtype)
+        shape = shape_pair(image_shape, "image_shape")
+        shapes = None if feature_shapes is None else tuple(_feature_shapes(feature_shapes))
+        count, dtype, terms = _placement(self, shape, shapes)
+        return _write_levels(np.empty((count, 4), dtype), terms, dtype)
 
     def count(self, image_shape: Sequence[int], *, feature_shapes: Sequence[Sequence[int]] | None = None) -> int:
         """Number of anchors on an image: ``sum over levels of h * w * A`` (none are generated).
@@ -942,6 +949,18 @@ def _library(name: Any) -> _Library:
     if name not in _LIBRARIES:
         raise ValueError(f"preset must be one of {', '.join(_LIBRARIES)}; got {name!r}")
     return _LIBRARIES[name]
+
+
+@lru_cache(maxsize=64)
+def _placement(config: AnchorConfig, image_shape: tuple[int, int], feature_shapes) -> tuple[int, str, tuple]:
+    """What :meth:`AnchorConfig.anchors` writes on an image of this shape: the number of anchors,
+    the dtype and each level's two small terms (:func:`anchorlib.grid._level_terms`; a row of
+    cells and a column of shifts, read-only), kept for the 64 most recent configurations and shapes."""
+    levels = config.levels(image_shape, feature_shapes=None if feature_shapes is None else list(feature_shapes))
+    count = sum(lv.feature_shape[0] * lv.feature_shape[1] * len(lv.cell_anchors) for lv in levels)
+    dtype = levels[0].dtype
+    return count, dtype, tuple(_level_terms(lv.cell_anchors, lv.feature_shape, lv.stride, lv.offset, dtype)
+                               for lv in levels)
 
 
 def _feature_shapes(feature_shapes: Any) -> list[tuple[int, int]]:

@@ -9,7 +9,6 @@ from typing import Callable
 import numpy as np
 
 import anchorlib
-from anchorlib.grid import _place_levels
 
 #: The RetinaNet papers' input: shorter side 800, longer side at most 1333.
 IMAGE = (800, 1333)
@@ -22,13 +21,9 @@ def random_boxes(count: int, rng: np.random.Generator, extent: float = 1333.0) -
 
 
 def anchorlib_anchors(preset: str, image_shape) -> np.ndarray:
-    """Every anchor of a preset on an image as one array in the preset's own dtype, each level
-    written once straight into its slice (anchorlib.grid._place_levels)."""
-    levels = anchorlib.PRESETS[preset].levels(image_shape)
-    count = sum(lv.feature_shape[0] * lv.feature_shape[1] * len(lv.cell_anchors) for lv in levels)
-    out = np.empty((count, 4), levels[0].dtype)
-    return _place_levels(out, [(lv.cell_anchors, lv.feature_shape, lv.stride, lv.offset) for lv in levels],
-                         levels[0].dtype)
+    """Every anchor of a preset on an image: ``PRESETS[preset].anchors(image_shape)``, one array in
+    the preset's own dtype, each level written once straight into its slice."""
+    return anchorlib.PRESETS[preset].anchors(image_shape)
 
 
 def median_seconds(function: Callable[[], object], *, budget: float = 10.0, most: int = 15, least: int = 1,

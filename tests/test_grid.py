@@ -216,3 +216,20 @@ def test_read_only_out():
     out.flags.writeable = False
     with pytest.raises(ValueError, match="writeable"):
         anchorlib.shift([[-1, -1, 1, 1]], (1, 2), 8, out=out)
+
+
+@pytest.mark.parametrize("preset", sorted(anchorlib.PRESETS))
+def test_config_anchors_in_the_preset_dtype_equal_every_level_bit_for_bit(preset):
+    # AnchorConfig.anchors writes each level once into one array of the preset's dtype, keeping the
+    # levels' small terms per image shape: the same numbers as the plain broadcast sum of each level,
+    # on the second call for a shape (cached terms) as on the first, whatever the caller did to the
+    # first result.
+    config = anchorlib.PRESETS[preset]
+    for image in [(800, 1333), (1333, 800), (37, 91), (513, 1025), (800, 1333)]:
+        levels = config.levels(image)
+        expected = np.concatenate([broadcast_shift(lv.cell_anchors, lv.feature_shape, lv.stride, lv.offset, lv.dtype)
+                                   for lv in levels])
+        got = config.anchors(image)
+        assert got.dtype == np.dtype(levels[0].dtype) == np.dtype(config.dtype)
+        assert got.tobytes() == expected.tobytes()
+        got[:] = 0  # the caller owns its array
