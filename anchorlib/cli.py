@@ -55,7 +55,6 @@ def _floats(text: str) -> list[float]:
 def _cmd_shapes(args: argparse.Namespace) -> int:
     with np.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):
         shapes = anchor_shapes(args.base_size, args.ratios, args.scales)
-    _check_representable(shapes)
     print(f"{'ratio h/w':>10} {'scale':>8} {'width':>10} {'height':>10} {'sqrt(area)':>11}")
     k = 0
     for ratio in args.ratios:
@@ -64,15 +63,6 @@ def _cmd_shapes(args: argparse.Namespace) -> int:
             print(f"{ratio:>10.4g} {scale:>8.4g} {w:>10.3f} {h:>10.3f} {np.sqrt(w * h):>11.3f}")
             k += 1
     return 0
-
-
-def _check_representable(shapes: np.ndarray) -> None:
-    """Refuse anchor sides that overflowed to inf or underflowed to 0 in float64."""
-    if not np.all(np.isfinite(shapes) & (shapes > 0)):
-        raise ValueError(
-            "--base-size, --ratios and --scales give anchor sides beyond float64 (inf or 0); "
-            "use sizes in pixels and ratios near 1"
-        )
 
 
 # ---------------------------------------------------------------------------------------------

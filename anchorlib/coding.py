@@ -311,7 +311,8 @@ def decode(
     reference = _reference_boxes(anchors, "anchors", one)
     codes = _deltas(deltas, reference)
     wx, wy, ww, wh = (ftype(w) for w in _four(weights, "weights"))
-    bound = None if clamp is None or lib == "py-faster-rcnn" else ftype(real_scalar(clamp, "clamp"))
+    # A clamp bounds log-scale growth: zero or below would shrink every box, so it is refused.
+    bound = None if clamp is None or lib == "py-faster-rcnn" else ftype(positive_scalar(clamp, "clamp"))
     a, d, half = reference.astype(ftype), codes.astype(ftype), ftype(0.5)
     if lib in ("mmdet", "mmdet-legacy"):
         return _mmdet_decode(a, d, mean.astype(ftype), std.astype(ftype), bound, lib == "mmdet-legacy",

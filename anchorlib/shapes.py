@@ -96,8 +96,12 @@ def anchor_shapes(base_size: float, ratios: ArrayLike, scales: ArrayLike, *, rat
     side = size * scale[None, :]  # (1, S): the square side at each scale
     # sqrt(h / w): a w/h ratio is the reciprocal of the h/w ratio of the same box
     root = np.sqrt(ratio if ratio_is == "h/w" else 1 / ratio)[:, None]  # (R, 1)
-    widths = (side / root).reshape(-1)
-    heights = (side * root).reshape(-1)
+    with np.errstate(over="ignore", under="ignore"):  # extreme inputs are refused just below
+        widths = (side / root).reshape(-1)
+        heights = (side * root).reshape(-1)
+    if not (np.isfinite(widths).all() and np.isfinite(heights).all() and (widths > 0).all() and (heights > 0).all()):
+        raise ValueError(f"base_size, ratios and scales give anchor sides beyond float64 (inf or 0): "
+                         f"base_size={size!r}, ratios={ratios!r}, scales={scales!r}")
     return np.stack([widths, heights], axis=1)
 
 

@@ -225,3 +225,10 @@ def test_float32_libraries_return_float32_values():
 def test_library_options_are_checked(kwargs, error, words):
     with pytest.raises(error, match=words):
         anchorlib.decode([[0, 0, 32, 32]], [[0, 0, 0, 0]], **kwargs)
+
+
+@pytest.mark.parametrize("clamp", [0, -1])
+def test_a_clamp_that_would_shrink_every_box_is_refused(clamp):
+    # clamp bounds log(w / w_a) from above; zero or below would shrink every decoded box (issue 17, item 7)
+    with pytest.raises(ValueError, match="clamp"):
+        anchorlib.decode([[0, 0, 32, 32]], [[0, 0, 1, 1]], clamp=clamp)

@@ -165,3 +165,9 @@ def test_bad_ratio_orientation_raises_naming_the_argument():
         anchorlib.anchor_shapes(16, [1], [1], ratio_is="wh")
     with pytest.raises(ValueError, match="ratio_is"):
         anchorlib.base_anchors(16, [1], [1], ratio_is="H/W")
+
+
+def test_sides_outside_floating_point_are_refused():
+    # 1e308 / sqrt(1e-300) overflows float64 (issue 17, item 7): an error, never an inf anchor
+    with pytest.raises(ValueError, match="beyond float64"):
+        anchorlib.anchor_shapes(1e308, [1e-300], [1])
