@@ -6,7 +6,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from browsers import CHROMIUM, CHROMIUM_FLAGS, unavailable
 from hypothesis import HealthCheck, settings
+
+from tools.course_pack import FOLDER, ZIP_NAME, build_pack
 
 # No wall-clock deadline (a loaded 2-core CI machine is slow, not wrong); derandomised on CI so a
 # failure reproduces, while local runs keep exploring new examples.
@@ -46,3 +49,27 @@ def executed_copies():
             pytest.fail(reason, pytrace=False)
         pytest.skip(reason)
     return folder
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium, headless, driven by Playwright (tests/browsers.py says how it is started)."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        unavailable("the python package playwright is not installed (pip install -r requirements.txt)")
+    if not CHROMIUM.exists():
+        unavailable(f"{CHROMIUM} is missing (run `make browser`, or apt-get install chromium)")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="session")
+def pack_zip(tmp_path_factory) -> Path:
+    """The course pack's zip: the one `make html` built, or one built now into a temporary folder."""
+    built = Path(__file__).resolve().parents[1] / "_build" / "html" / FOLDER / ZIP_NAME
+    if built.exists():
+        return built
+    return build_pack(tmp_path_factory.mktemp("site"))

@@ -17,18 +17,10 @@ from types import SimpleNamespace
 import nbformat
 import pytest
 
-from tools.course_pack import FOLDER, SOLUTION_NOTE, ZIP_NAME, _note, build_pack, pack_chapters, strip_solutions
+from tools.course_pack import FOLDER, SOLUTION_NOTE, ZIP_NAME, _note, pack_chapters, strip_solutions
 
 ROOT = Path(__file__).resolve().parents[1]
 SITE = ROOT / "_build" / "html"
-
-
-@pytest.fixture(scope="session")
-def pack_zip(tmp_path_factory) -> Path:
-    built = SITE / FOLDER / ZIP_NAME
-    if built.exists():
-        return built
-    return build_pack(tmp_path_factory.mktemp("site"))
 
 
 def _members(archive: Path) -> dict[str, bytes]:

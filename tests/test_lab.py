@@ -26,8 +26,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from test_course_pack import pack_zip  # noqa: F401 (fixture)
-from test_site import CHROMIUM, CHROMIUM_FLAGS, _unavailable
+from browsers import unavailable as _unavailable
 
 from tools.course_pack import SOLUTION_NOTE
 
@@ -46,7 +45,7 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def lab(pack_zip, tmp_path_factory):  # noqa: F811 (the fixture imported above)
+def lab(pack_zip, tmp_path_factory):
     jupyter = Path(sys.executable).with_name("jupyter")
     if not jupyter.exists():
         _unavailable(f"{jupyter} is missing (pip install -r requirements.txt)")
@@ -84,24 +83,10 @@ def lab(pack_zip, tmp_path_factory):  # noqa: F811 (the fixture imported above)
         log.close()
 
 
-@pytest.fixture(scope="module")
-def chromium():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("the python package playwright is not installed (pip install -r requirements.txt)")
-    if not CHROMIUM.exists():
-        _unavailable(f"{CHROMIUM} is missing (run `make browser`, or apt-get install chromium)")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
-        yield browser
-        browser.close()
-
-
-def test_a_chapter_renders_with_no_solution_and_opens_unmodified(lab, chromium):
+def test_a_chapter_renders_with_no_solution_and_opens_unmodified(lab, browser):
     url, folder = lab
     before = (folder / CHAPTER).read_bytes()
-    context = chromium.new_context(viewport={"width": 1400, "height": 1000}, service_workers="block")
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, service_workers="block")
     blocked: list[str] = []
 
     def route(request_route):

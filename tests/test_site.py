@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import re
 import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -35,17 +34,13 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from browsers import unavailable as _unavailable
 
 from tools.toc import toc_pages, toc_parts
 
 ROOT = Path(__file__).resolve().parents[1]
 SITE = ROOT / "_build" / "html"
 SHOTS = ROOT / "_build" / "screenshots"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
 DESKTOP = {"width": 1366, "height": 900}
 WIDE = DESKTOP
 TABLET = {"width": 1024, "height": 1366}
@@ -61,13 +56,6 @@ pytestmark = pytest.mark.slow  # needs the built site and a browser
 PAGES = toc_pages()  # every page, in reading order
 NOTEBOOK_PAGES = [entry for entry in PAGES if (ROOT / f"{entry}.ipynb").exists()]
 CHAPTERS = toc_parts()["Chapters"]  # appendices (explorer, ...) need no exercises
-
-
-def _unavailable(reason: str):
-    """Fail on CI, where the browser test must run; skip with the reason on a developer's machine."""
-    if os.environ.get("CI"):
-        pytest.fail(f"browser test cannot run on CI: {reason}", pytrace=False)
-    pytest.skip(reason)
 
 
 @pytest.fixture(scope="module")
@@ -92,20 +80,6 @@ def site_url():
     server.shutdown()
     server.server_close()
     thread.join(timeout=5)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _unavailable("the python package playwright is not installed (pip install -r requirements.txt)")
-    if not CHROMIUM.exists():
-        _unavailable(f"{CHROMIUM} is missing (run `make browser`, or apt-get install chromium)")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
-        yield chromium
-        chromium.close()
 
 
 class Visit:
