@@ -36,9 +36,10 @@ def _toolchain_missing() -> str | None:
 
 
 MISSING = _toolchain_missing()
-pytestmark = pytest.mark.skipif(
-    MISSING is not None and os.environ.get("CI") != "true", reason=f"TeX toolchain: {MISSING}"
-)
+pytestmark = [
+    pytest.mark.slow,  # a whole LaTeX build: `make test` runs it, `make unit` does not
+    pytest.mark.skipif(MISSING is not None and os.environ.get("CI") != "true", reason=f"TeX toolchain: {MISSING}"),
+]
 
 
 def _title(entry: str) -> str:

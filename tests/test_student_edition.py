@@ -86,6 +86,7 @@ def builds(tmp_path_factory):
     return student, teacher
 
 
+@pytest.mark.slow  # two Sphinx builds of a mini book
 def test_the_instructors_edition_shows_the_solution(builds):
     _, teacher = builds
     text = _everything_readable(teacher)
@@ -93,6 +94,7 @@ def test_the_instructors_edition_shows_the_solution(builds):
         assert needle in text, needle
 
 
+@pytest.mark.slow  # two Sphinx builds of a mini book
 def test_the_students_edition_keeps_the_exercise_and_drops_the_solution(builds):
     student, _ = builds
     page = (student / "book" / "chapter.html").read_text()
@@ -102,6 +104,7 @@ def test_the_students_edition_keeps_the_exercise_and_drops_the_solution(builds):
         assert needle not in text, f"{needle!r} is readable in the students' edition"
 
 
+@pytest.mark.slow  # two Sphinx builds of a mini book
 def test_the_students_download_is_a_valid_notebook_without_the_solution(builds):
     student, _ = builds
     notebook = nbformat.reads((student / "_sources" / "book" / "chapter.ipynb").read_text(), as_version=4)
