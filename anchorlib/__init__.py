@@ -27,8 +27,8 @@ from .design import (
     shape_iou,
     yolov5_box_filter,
 )
-from .grid import cell_centers, centered_grid_start, shift
-from .matching import ASSIGNMENT_RULES, assign, atss_assign
+from .grid import cell_centers, centered_grid_start, feature_shape, shift
+from .matching import ASSIGNMENT_RULES, assign, atss_assign, fpn_level
 from .presets import PRESETS, AnchorConfig, AnchorLevel
 from .receptive import (
     BACKBONES,
@@ -73,6 +73,8 @@ __all__ = [
     "encode",
     "encode_corners",
     "evolve_anchors",
+    "feature_shape",
+    "fpn_level",
     "fcos_assign",
     "fcos_points",
     "keep_ratio_wh",

@@ -87,18 +87,23 @@ def pair(value: Any, name: str, check) -> tuple[Any, Any]:
     return checked, checked
 
 
-def shape_pair(value: Any, name: str) -> tuple[int, int]:
+def shape_pair(
+    value: Any, name: str, *, sides: tuple[str, str] = ("height", "width"), check=positive_int
+) -> tuple[Any, Any]:
     """Return a ``(height, width)`` pair of positive ints, or raise naming ``name``.
 
     The one check of image and feature-map shapes: anything that is not a sequence of two (a
     scalar, a string) is a :class:`TypeError`, a sequence of another length a :class:`ValueError`,
-    and each side must be a positive integer (:func:`positive_int`).
+    and each side must pass ``check`` (by default :func:`positive_int`). ``sides`` names the order
+    in the message: the dataset loaders take image sizes as ``("width", "height")`` with
+    ``check=positive_scalar``, as annotation files write them.
     """
+    order = f"({sides[0]}, {sides[1]})"
     if isinstance(value, (str, bytes)) or not hasattr(value, "__len__"):
-        raise TypeError(f"{name} must be a (height, width) pair, got {type(value).__name__} {_short(value)}")
+        raise TypeError(f"{name} must be a {order} pair, got {type(value).__name__} {_short(value)}")
     if len(value) != 2:
-        raise ValueError(f"{name} must be a (height, width) pair, got {len(value)} values {_short(value)}")
-    return positive_int(value[0], f"{name}[0]"), positive_int(value[1], f"{name}[1]")
+        raise ValueError(f"{name} must be a {order} pair, got {len(value)} values {_short(value)}")
+    return check(value[0], f"{name}[0]"), check(value[1], f"{name}[1]")
 
 
 def boxes_array(boxes: Any, name: str = "boxes", *, fmt: str = "xyxy") -> np.ndarray:

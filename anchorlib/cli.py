@@ -15,6 +15,7 @@ from typing import Sequence
 
 import numpy as np
 
+from .coverage import worst_case_iou
 from .datasets import ANNOTATION_FORMATS, Annotations, keep_ratio_wh, letterbox_wh, load_boxes
 from .design import (
     anchor_fit,
@@ -24,7 +25,8 @@ from .design import (
     optimize_ratios_scales,
     yolov5_box_filter,
 )
-from .presets import PRESETS, AnchorLevel
+from .matching import ASSIGNMENT_RULES
+from .presets import PRESETS, AnchorConfig, AnchorLevel
 from .shapes import anchor_shapes
 from .yolo import YOLOV5_ANCHORS
 
@@ -152,6 +154,44 @@ def _input_wh(data: Annotations, args: argparse.Namespace) -> tuple[np.ndarray, 
     return data.wh, "in original image pixels", None
 
 
+# COCO's size classes (pycocotools cocoeval.py areaRng: 32**2 and 96**2), by sqrt(area), in the
+# boxes' own units. The worst-case coverage of a large dataset is estimated on a seeded sample.
+_SIZE_CLASSES = (("small", 0.0, 32.0), ("medium", 32.0, 96.0), ("large", 96.0, np.inf))
+_COVERAGE_SAMPLE = 2000
+
+
+def _worst_case_coverage(config: AnchorConfig, wh: np.ndarray, args: argparse.Namespace) -> dict:
+    """Per size class, the share of boxes that every position matches: some anchor reaches the
+    detector's positive IoU wherever the box lies (anchorlib.worst_case_iou of its size and shape)."""
+    if config.name == "custom":
+        threshold = 0.5  # RetinaNet's positive IoU, the threshold these ratios and scales are fitted for
+    else:
+        rule = config.assignment
+        threshold = rule.get("positive_iou", ASSIGNMENT_RULES[rule["rule"]][0])
+    sample = np.arange(len(wh))
+    if len(wh) > _COVERAGE_SAMPLE:
+        sample = np.sort(np.random.default_rng(args.seed).choice(len(wh), _COVERAGE_SAMPLE, replace=False))
+    widths, heights = wh[sample, 0], wh[sample, 1]
+    sides = np.sqrt(widths * heights)
+    network = (round(args.short_side or 800), round(args.max_size))  # only for image-dependent strides
+    worst = worst_case_iou(config, sides, aspect=heights / widths,
+                           image_shape=None if config.fixed_strides else network)
+    by_size = {}
+    for name, low, high in _SIZE_CLASSES:
+        members = (sides >= low) & (sides < high)
+        count = int(members.sum())
+        by_size[name] = {"boxes": count, "covered": float(np.mean(worst[members] >= threshold)) if count else None}
+    return {"iou": threshold, "boxes": len(sample), "sampled": len(sample) < len(wh), "by_size": by_size}
+
+
+def _coverage_line(coverage: dict) -> str:
+    cells = [f"{name} {entry['covered']:.0%} of {entry['boxes']}" for name, entry in coverage["by_size"].items()
+             if entry["boxes"]]
+    sampled = f", on a seeded sample of {coverage['boxes']} boxes" if coverage["sampled"] else ""
+    return (f"worst-case coverage (boxes with an anchor of IoU >= {coverage['iou']:g} wherever they lie{sampled}): "
+            + ", ".join(cells))
+
+
 _AUTOANCHOR_BPR = 0.98  # utils/autoanchor.py check_anchors: "if bpr > 0.98" the anchors stay
 _EMITTERS_KMEANS = ("yolov5", "mmdet")
 _EMITTERS_RATIOS = ("mmdet", "torchvision", "detectron2", "keras-retinanet")
@@ -232,9 +272,19 @@ def _fit_report(args: argparse.Namespace) -> tuple[dict, list[str], dict[str, np
     report["baseline"]["autoanchor_keeps_it"] = keep
     lines += [f"baseline: {name}:", _metrics_line(report["baseline"], args.threshold),
               f"YOLOv5's AutoAnchor would {'keep these anchors' if keep else 'look for new anchors'} "
-              f"(it keeps them when BPR > {_AUTOANCHOR_BPR})", ""]
+              f"(it keeps them when BPR > {_AUTOANCHOR_BPR})"]
+    # Only a preset places its anchors (strides, offsets); YOLOv5 and given lists are shapes alone.
+    report["baseline"]["worst_case_coverage"] = None
+    if isinstance(args.against, str) and args.against in PRESETS:
+        coverage = _worst_case_coverage(PRESETS[args.against], wh, args)
+        report["baseline"]["worst_case_coverage"] = coverage
+        lines.append(_coverage_line(coverage))
+    lines.append("")
     plotted = {"baseline": baseline}
     if args.ratios_scales:
+        if len(args.strides) != len(args.sizes):
+            raise ValueError(f"--strides needs one stride per --sizes level ({len(args.sizes)}), "
+                             f"got {len(args.strides)}")
         fit = optimize_ratios_scales(
             kept, num_ratios=args.num_ratios, num_scales=args.num_scales, seed=args.seed,
             objective=args.objective, sizes=args.sizes, maxiter=args.maxiter, progress=args.progress,
@@ -248,6 +298,9 @@ def _fit_report(args: argparse.Namespace) -> tuple[dict, list[str], dict[str, np
                   f"sizes {_number_list(args.sizes)}",
                   f"objective {fit.value:.4f} (RetinaNet's defaults: {fit.initial_value:.4f})",
                   _metrics_line(metrics, args.threshold)]
+        placed = AnchorConfig(sizes=args.sizes, strides=args.strides, ratios=fit.ratios, scales=fit.scales)
+        report["fitted"]["worst_case_coverage"] = _worst_case_coverage(placed, wh, args)
+        lines.append(_coverage_line(report["fitted"]["worst_case_coverage"]) + " (centres at (i + 0.5) * stride)")
         final = fit.anchors
         plotted["fitted"] = np.unique(np.round(final, 6), axis=0)
     else:
@@ -274,9 +327,6 @@ def _fit_report(args: argparse.Namespace) -> tuple[dict, list[str], dict[str, np
         if args.ratios_scales:
             if args.emit not in _EMITTERS_RATIOS:
                 raise ValueError(f"--emit {args.emit} takes k-means anchors: drop --ratios-scales")
-            if len(args.strides) != len(args.sizes):
-                raise ValueError(f"--strides needs one stride per --sizes level ({len(args.sizes)}), "
-                                 f"got {len(args.strides)}")
             snippet = _emit_ratios(args.emit, fit, np.array(args.sizes), np.array(args.strides), units)
         else:
             if args.emit not in _EMITTERS_KMEANS:

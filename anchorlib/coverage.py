@@ -23,7 +23,7 @@ from typing import Any, Sequence
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._checks import positive_int, positive_scalar
+from ._checks import positive_int, positive_scalar, real_array
 from .presets import AnchorConfig
 
 __all__ = [
@@ -334,20 +334,22 @@ def worst_case_iou(
     config : AnchorConfig
         The anchors, as :meth:`anchorlib.AnchorConfig.levels` lays them out (rounding, per-axis
         strides and inclusive "+1" corners included).
-    box_size : float
+    box_size : float or array_like
         Square root of the box's area, in pixels.
-    aspect : float, default 1
-        The box's ``h / w``.
+    aspect : float or array_like, default 1
+        The box's ``h / w``. Arrays of sizes and aspects (broadcast together) give one worst case
+        per box, each shape computed once.
     image_shape : (int, int), optional
         ``(height, width)`` of the network input. Needed only when the configuration's strides
         depend on the image (torchvision: :attr:`anchorlib.AnchorConfig.fixed_strides` is False).
     return_position : bool, default False
-        Also return ``(x, y)`` of a worst position (modulo ``lcm(strides)``).
+        Also return ``(x, y)`` of a worst position (modulo ``lcm(strides)``); one box only.
 
     Returns
     -------
-    float, or (float, float, float)
-        The worst-case IoU (and a position where it is reached).
+    float, or (float, float, float), or numpy.ndarray
+        The worst-case IoU (and a position where it is reached), or an array of them, one per box
+        (flattened when arrays are given).
 
     Notes
     -----
@@ -367,11 +369,33 @@ def worst_case_iou(
     0.620253
     >>> round(28**2 / (2 * 32**2 - 28**2), 6)
     0.620253
+    >>> worst_case_iou(one, [32, 64], aspect=[1, 1]).round(6).tolist()  # 64: 32**2 / 64**2 at best
+    [0.620253, 0.25]
     """
     cfg = _lattice(config, image_shape)
-    gw, gh = _gt_shape(box_size, aspect)
-    value, x, y = _worst(cfg, gw, gh)
-    return (value, x, y) if return_position else value
+    if np.ndim(box_size) == 0 and np.ndim(aspect) == 0:
+        gw, gh = _gt_shape(box_size, aspect)
+        value, x, y = _worst(cfg, gw, gh)
+        return (value, x, y) if return_position else value
+    if return_position:
+        raise ValueError("return_position needs one box: box_size and aspect must be numbers, not arrays")
+    sizes, ratios = _box_shapes(box_size, aspect)
+    shapes, where = np.unique(np.stack([sizes, ratios], axis=1), axis=0, return_inverse=True)
+    values = np.array([_worst(cfg, *_gt_shape(side, ratio))[0] for side, ratio in shapes])
+    return values[where.reshape(-1)].reshape(sizes.shape)
+
+
+def _box_shapes(box_size: Any, aspect: Any) -> tuple[np.ndarray, np.ndarray]:
+    """``box_size`` and ``aspect`` as arrays of one shape (broadcast), positive and finite."""
+    sizes, ratios = real_array(box_size, "box_size"), real_array(aspect, "aspect")
+    try:
+        sizes, ratios = np.broadcast_arrays(sizes, ratios)
+    except ValueError:
+        raise ValueError(f"box_size and aspect must broadcast, got shapes {sizes.shape} and {ratios.shape}") from None
+    for array, name in ((sizes, "box_size"), (ratios, "aspect")):
+        if np.any(array <= 0):
+            raise ValueError(f"{name} must all be positive, got {array[array <= 0][0]!r}")
+    return sizes.ravel(), ratios.ravel()
 
 
 def _worst_many(cfg: _Lattice, box_sizes: np.ndarray, aspect: float) -> np.ndarray:

@@ -55,7 +55,8 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._checks import boxes_array, positive_int, positive_scalar, real_array
+from ._checks import boxes_array, positive_int, positive_scalar, real_array, shape_pair
+from .presets import keep_ratio_scale
 
 __all__ = ["Annotations", "ANNOTATION_FORMATS", "load_boxes", "synthetic_boxes", "letterbox_wh", "keep_ratio_wh"]
 
@@ -223,9 +224,7 @@ def _number(text: Any, where: str, what: str) -> float:
 
 
 def _image_size(value: Any, name: str) -> tuple[float, float]:
-    if isinstance(value, (str, bytes)) or not hasattr(value, "__len__") or len(value) != 2:
-        raise ValueError(f"{name} must be a (width, height) pair, got {value!r}")
-    return positive_scalar(value[0], f"{name}[0]"), positive_scalar(value[1], f"{name}[1]")
+    return shape_pair(value, name, sides=("width", "height"), check=positive_scalar)
 
 
 def _header_size(path: Path) -> tuple[float, float]:
@@ -702,7 +701,8 @@ def keep_ratio_wh(boxes: ArrayLike, image_wh: ArrayLike, short_side: float, max_
     """Box widths and heights after the resize of RetinaNet-style detectors.
 
     Each image is scaled by ``min(short_side / shorter side, max_size / longer side)``: its
-    shorter side becomes ``short_side`` unless its longer side would then exceed ``max_size``.
+    shorter side becomes ``short_side`` unless its longer side would then exceed ``max_size``
+    (computed by the same function as :meth:`anchorlib.AnchorConfig.resize`).
     This is the rule of torchvision's ``GeneralizedRCNNTransform``, mmdetection's
     ``Resize(scale=(max_size, short_side), keep_ratio=True)``, detectron2's
     ``ResizeShortestEdge`` and keras-retinanet's ``resize_image`` (read from their code, not run:
@@ -732,7 +732,7 @@ def keep_ratio_wh(boxes: ArrayLike, image_wh: ArrayLike, short_side: float, max_
     sizes = _image_sizes(image_wh, len(array))
     short = positive_scalar(short_side, "short_side")
     longest = positive_scalar(max_size, "max_size")
-    factor = np.minimum(short / sizes.min(axis=1), longest / sizes.max(axis=1))[:, None]
+    factor = keep_ratio_scale(sizes.min(axis=1), sizes.max(axis=1), short, longest)[:, None]
     return (array[:, 2:] - array[:, :2]) * factor
 
 

@@ -603,14 +603,13 @@ def optimize_ratios_scales(
     bounds = [(ratio_low, ratio_high)] * pairs + [(scale_low, scale_high)] * scales
     start = np.concatenate([2.0 ** np.arange(1, pairs + 1), octave_scales(scales)])
     start = np.clip(start, [b[0] for b in bounds], [b[1] for b in bounds])
-    centred = np.concatenate([-boxes / 2, boxes / 2], axis=1)
+    centred = _centred(boxes)  # once: the boxes do not change between evaluations
 
-    def best_iou(values: np.ndarray) -> np.ndarray:
-        anchors = _ratio_scale_anchors(values, pairs, levels)
-        return box_iou(centred, np.concatenate([-anchors / 2, anchors / 2], axis=1)).max(axis=1)
+    def each_box_best(values: np.ndarray) -> np.ndarray:  # shape_iou(boxes, anchors).max(axis=1)
+        return box_iou(centred, _centred(_ratio_scale_anchors(values, pairs, levels))).max(axis=1)
 
     def cost(values: np.ndarray) -> float:
-        return _objective(best_iou(values), objective)
+        return _objective(each_box_best(values), objective)
 
     bar = None
     if progress:
@@ -632,7 +631,7 @@ def optimize_ratios_scales(
         if bar is not None:
             bar.close()
     values = result.x if result.fun <= cost(start) else start
-    best = best_iou(values)
+    best = each_box_best(values)
     ratio_values = np.sort(np.concatenate([[1.0], values[:pairs], 1 / values[:pairs]]))
     scale_values = np.sort(values[pairs:])
     return RatioScaleFit(

@@ -17,10 +17,39 @@ from numpy.typing import ArrayLike
 
 from ._checks import boxes_array, pair, positive_int, positive_scalar, real_scalar, shape_pair
 
-__all__ = ["cell_centers", "centered_grid_start", "shift"]
+__all__ = ["cell_centers", "centered_grid_start", "feature_shape", "shift"]
 
 _ZERO = complex(-0.0, -0.0)  # the additive identity of IEEE arithmetic, sign of zero included
 _BUFFER = 256  # elements: numpy's iteration buffer while writing shifted anchors (see _place_levels)
+
+
+def feature_shape(image_shape: Sequence[int], stride: int) -> tuple[int, int]:
+    """``(height, width)`` of the feature map a stride-``stride`` network computes on an image.
+
+    ``ceil(n / stride)`` cells per side: what a chain of stride-2 layers that each round up gives
+    (``ceil(ceil(n / 2) / 2) = ceil(n / 4)``), as ResNet's padded convolutions, VGG16's ceil-mode
+    poolings and TensorFlow's ``"same"`` padding do. It is the rule behind the presets whose
+    :attr:`~anchorlib.AnchorConfig.feature_shape_rule` says ``ceil(n / ...)``; a network whose
+    stride-2 layers round down (``"valid"`` padding) has fewer cells on odd sizes, and
+    :mod:`anchorlib.receptive` traces those layer by layer.
+
+    Parameters
+    ----------
+    image_shape : (int, int)
+        ``(height, width)`` of the network input, in pixels.
+    stride : int
+        Input pixels per cell (a whole number, as every pyramid level's is).
+
+    Examples
+    --------
+    >>> feature_shape((600, 1000), 32)  # 600 / 32 = 18.75, 1000 / 32 = 31.25: both round up
+    (19, 32)
+    >>> feature_shape((800, 1344), 8)
+    (100, 168)
+    """
+    height, width = shape_pair(image_shape, "image_shape")
+    step = positive_int(stride, "stride")
+    return -(-height // step), -(-width // step)  # integer ceil division, exact for any size
 
 
 def _axis_centers(feature_shape, stride, offset) -> tuple[np.ndarray, np.ndarray]:

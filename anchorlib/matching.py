@@ -53,10 +53,10 @@ from typing import Sequence
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._checks import boxes_array, positive_int, real_scalar
-from .boxes import box_iou
+from ._checks import boxes_array, positive_int, positive_scalar, real_scalar
+from .boxes import box_area, box_iou
 
-__all__ = ["ASSIGNMENT_RULES", "assign", "atss_assign"]
+__all__ = ["ASSIGNMENT_RULES", "assign", "atss_assign", "fpn_level"]
 
 
 @dataclass(frozen=True)
@@ -253,6 +253,68 @@ def assign(
     if not table.rematch:
         matched = np.where(labels == 1, iou.argmax(axis=1), -1)
     return labels, matched.astype(np.int64)
+
+
+#: Where each library puts the small epsilon of the FPN level rule: inside the logarithm
+#: (detectron2 ``modeling/poolers.py`` ``assign_boxes_to_levels``, ``+ 1e-8``) or after it
+#: (torchvision ``ops/poolers.py`` ``LevelMapper``, ``eps=1e-6``). Read from code, not run.
+_FPN_EPSILON = MappingProxyType({"detectron2": ("inside", 1e-8), "torchvision": ("outside", 1e-6)})
+
+
+def fpn_level(
+    boxes: ArrayLike,
+    *,
+    canonical_size: float = 224,
+    canonical_level: int = 4,
+    min_level: int = 2,
+    max_level: int = 5,
+    library: str = "detectron2",
+) -> np.ndarray:
+    """The pyramid level that handles each box in a two-stage FPN detector (the FPN paper's eq. 1).
+
+    ``k = floor(canonical_level + log2(sqrt(w h) / canonical_size))``, clipped to
+    ``[min_level, max_level]`` (Lin et al., *Feature Pyramid Networks for Object Detection*, 2017,
+    eq. 1: a 224-pixel box, ImageNet's size, goes to P4). The libraries add an epsilon so that a
+    box of exactly ``canonical_size / 2**m`` is not pushed down a level by rounding; where they add
+    it is the only difference (``_FPN_EPSILON``; read from their code, not run; computed here in
+    float64 where they compute in float32, so a box within a float32 ulp of a level boundary can
+    land on the other side).
+
+    Parameters
+    ----------
+    boxes : array_like, shape (N, 4)
+        ``xyxy`` boxes, in input pixels.
+    canonical_size, canonical_level : float, int
+        The box side that maps to ``canonical_level`` (224 and 4 in both libraries).
+    min_level, max_level : int
+        The levels the detector pools from (2 and 5 for a ResNet-FPN Faster R-CNN).
+    library : {"detectron2", "torchvision"}, default "detectron2"
+
+    Returns
+    -------
+    numpy.ndarray of int64, shape (N,)
+        The level ``k`` of each box (not its index from ``min_level``).
+
+    Examples
+    --------
+    >>> fpn_level([[0, 0, 224, 224], [0, 0, 112, 112], [0, 0, 111, 112], [0, 0, 2000, 900]]).tolist()
+    [4, 3, 2, 5]
+    """
+    if library not in _FPN_EPSILON:
+        raise ValueError(f"library must be one of {tuple(_FPN_EPSILON)}, got {library!r}")
+    size = positive_scalar(canonical_size, "canonical_size")
+    level = positive_int(canonical_level, "canonical_level")
+    low, high = positive_int(min_level, "min_level"), positive_int(max_level, "max_level")
+    if low > high:
+        raise ValueError(f"min_level must be <= max_level, got {low} > {high}")
+    sides = np.sqrt(box_area(boxes))
+    where, epsilon = _FPN_EPSILON[library]
+    with np.errstate(divide="ignore"):  # an empty box has log2(0) = -inf: the lowest level
+        if where == "inside":
+            k = np.floor(level + np.log2(sides / size + epsilon))
+        else:
+            k = np.floor(level + np.log2(sides / size) + epsilon)
+    return np.clip(k, low, high).astype(np.int64)
 
 
 # ---- torch.topk's choice among equal values (CPU) --------------------------------------------------

@@ -29,7 +29,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ._checks import positive_int, positive_scalar, positive_vector, real_scalar, shape_pair
-from .grid import _level_terms, _write_levels, shift
+from .grid import _level_terms, _write_levels, feature_shape, shift
 from .shapes import base_anchors, octave_scales
 
 __all__ = [
@@ -37,6 +37,7 @@ __all__ = [
     "AnchorConfig",
     "AnchorLevel",
     "detectron2_base_anchors",
+    "keep_ratio_scale",
     "keras_retinanet_base_anchors",
     "mmdet_base_anchors",
     "py_faster_rcnn_base_anchors",
@@ -343,10 +344,6 @@ def _cell(anchors: np.ndarray) -> np.ndarray:
     return anchors
 
 
-def _ceil_div(n: int, d: int) -> int:
-    return -(-n // d)  # integer ceil(n / d), exact for any size
-
-
 def _level_number(stride: float) -> int:
     return int(round(np.log2(stride)))
 
@@ -360,7 +357,7 @@ def _nominal_shapes(padded: tuple[int, int], strides: Sequence[int], given) -> l
                 f"feature_shapes must have one (height, width) per level ({len(strides)}), got {len(given)}"
             )
         return given
-    return [(_ceil_div(padded[0], int(s)), _ceil_div(padded[1], int(s))) for s in strides]
+    return [feature_shape(padded, int(s)) for s in strides]
 
 
 def _per_level(values: Any, count: int, name: str) -> list[Any]:
@@ -505,6 +502,7 @@ class _Library:
     feature_shape_rule: str
     fixed_strides: bool  # False: the strides depend on the image (torchvision's image // grid)
     resize: Callable[[Mapping[str, Any], int, int], float] | None = None  # (parameters, h, w) -> scale
+    assignment: Mapping[str, Any] | None = None  # keyword arguments of anchorlib.assign for this detector
 
 
 _RETINANET_RATIOS = (0.5, 1.0, 2.0)
@@ -525,15 +523,23 @@ _MMDET_RETINANET = {
 
 _LIBRARIES: dict[str, _Library] = {}
 
+# How each default detector labels these anchors, as anchorlib.assign keywords (read from the
+# configs cited at each preset; the same calls are replayed against each library's own assigner in
+# tests/conformance, groups assign/*). Order as in those calls.
+_RETINANET_MATCH = {"positive_iou": 0.5, "negative_iou": 0.4, "allow_low_quality": True}
+_RPN_MATCH = {"positive_iou": 0.7, "negative_iou": 0.3, "allow_low_quality": True}
+_MMDET_RETINANET_MATCH = {"rule": "mmdet", "positive_iou": 0.5, "negative_iou": 0.4, "min_pos_iou": 0,
+                          "allow_low_quality": True}
 
-def _register(name, description, where, file, defaults, *, pad_key, layout, inclusive=False,
+
+def _register(name, description, where, file, defaults, *, pad_key, layout, assignment, inclusive=False,
               feature_shape_rule=_CEIL_PADDED, fixed_strides=True, resize=None) -> None:
     repository, commit = where
     if pad_key is not None:
         defaults = {**defaults, pad_key: _PAD_TO}
     _LIBRARIES[name] = _Library(
         description, f"{repository}/{file}@{commit[:7]}", layout, MappingProxyType(dict(defaults)), pad_key,
-        inclusive, feature_shape_rule, fixed_strides, resize,
+        inclusive, feature_shape_rule, fixed_strides, resize, MappingProxyType(dict(assignment)),
     )
 
 
@@ -545,15 +551,29 @@ _register(
     {"base_size": 16, "ratios": _RETINANET_RATIOS, "scales": (8, 16, 32), "feat_stride": 16},
     pad_key=None, layout=_py_faster_rcnn, inclusive=True,
     feature_shape_rule="ceil(n / 16): VGG16 conv5_3 after four ceil-mode 2x2 poolings",
+    assignment={"rule": "py-faster-rcnn"},
 )
+def keep_ratio_scale(shorter: ArrayLike, longer: ArrayLike, short_side: float, max_size: float) -> np.ndarray:
+    """The keep-ratio resize factor of RetinaNet-style detectors, for images with these sides.
+
+    The shorter side becomes ``short_side`` unless the longer one would then exceed ``max_size``,
+    in which case the longer side becomes ``max_size``: keras-retinanet ``utils/image.py``
+    ``compute_resize_scale`` in its own order of operations (``scale = min_side / smallest``, then
+    ``max_side / largest`` if ``largest * scale > max_side``). torchvision's
+    ``GeneralizedRCNNTransform`` writes it ``min(min_size / smallest, max_size / largest)``, which
+    is the same number unless the two candidates are within rounding of each other. Read from
+    code, not run. The one place of this rule: :meth:`AnchorConfig.resize` and
+    :func:`anchorlib.keep_ratio_wh` both call it. Arguments are checked by the callers.
+    """
+    scale = short_side / np.asarray(shorter, dtype=np.float64)
+    longest = np.asarray(longer, dtype=np.float64)
+    return np.where(longest * scale > max_size, max_size / longest, scale)
+
+
 def _keras_retinanet_scale(p: Mapping[str, Any], height: int, width: int) -> float:
-    # keras_retinanet/utils/image.py compute_resize_scale: the short side to image_min_side unless
-    # the long side would then exceed image_max_side (read from code, not run).
-    scale = positive_scalar(p["image_min_side"], "image_min_side") / min(height, width)
-    largest = positive_scalar(p["image_max_side"], "image_max_side")
-    if max(height, width) * scale > largest:
-        scale = largest / max(height, width)
-    return scale
+    short_side = positive_scalar(p["image_min_side"], "image_min_side")
+    max_size = positive_scalar(p["image_max_side"], "image_max_side")
+    return float(keep_ratio_scale(min(height, width), max(height, width), short_side, max_size))
 
 
 _register(
@@ -566,6 +586,7 @@ _register(
      "image_min_side": 800, "image_max_side": 1333},
     pad_key=None, layout=_keras_retinanet,
     feature_shape_rule="ceil(n / 2**level) of the input (guess_shapes)", resize=_keras_retinanet_scale,
+    assignment={"rule": "keras-retinanet"},
 )
 _TORCHVISION_SHAPES = "ceil(n / 2**level) of the padded input (ResNet-FPN); stride = padded input // feature size"
 _register(
@@ -576,6 +597,7 @@ _register(
      "aspect_ratios": (_RETINANET_RATIOS,)},
     pad_key="size_divisible", layout=lambda p, padded, shapes: _torchvision(p, padded, shapes, first_level=3),
     feature_shape_rule=_TORCHVISION_SHAPES, fixed_strides=False,
+    assignment={"rule": "torchvision", **_RETINANET_MATCH},
 )
 _register(
     "torchvision-fasterrcnn",
@@ -584,6 +606,7 @@ _register(
     {"sizes": ((32,), (64,), (128,), (256,), (512,)), "aspect_ratios": (_RETINANET_RATIOS,)},
     pad_key="size_divisible", layout=lambda p, padded, shapes: _torchvision(p, padded, shapes, first_level=2),
     feature_shape_rule=_TORCHVISION_SHAPES, fixed_strides=False,
+    assignment={"rule": "torchvision", **_RPN_MATCH},
 )
 _register(
     "mmdet-retinanet",
@@ -591,6 +614,7 @@ _register(
     _MM, "mmdet/models/task_modules/prior_generators/anchor_generator.py",
     _MMDET_RETINANET,
     pad_key="pad_size_divisor", layout=lambda p, padded, shapes: _mmdet(p, padded, shapes, legacy=False),
+    assignment=_MMDET_RETINANET_MATCH,
 )
 _register(
     "mmdet-fasterrcnn",
@@ -599,6 +623,8 @@ _register(
     {**_MMDET_RETINANET, "strides": (4, 8, 16, 32, 64), "scales": (8,), "octave_base_scale": None,
      "scales_per_octave": None},
     pad_key="pad_size_divisor", layout=lambda p, padded, shapes: _mmdet(p, padded, shapes, legacy=False),
+    assignment={"rule": "mmdet", "positive_iou": 0.7, "negative_iou": 0.3, "min_pos_iou": 0.3,
+                "allow_low_quality": True},
 )
 _register(
     "mmdet-legacy-retinanet",
@@ -607,6 +633,7 @@ _register(
     {**_MMDET_RETINANET, "center_offset": 0.5},
     pad_key="pad_size_divisor", layout=lambda p, padded, shapes: _mmdet(p, padded, shapes, legacy=True),
     inclusive=True,
+    assignment=_MMDET_RETINANET_MATCH,
 )
 _register(
     "detectron2-retinanet",
@@ -615,6 +642,7 @@ _register(
     {"sizes": tuple((x, x * 2 ** (1 / 3), x * 2 ** (2 / 3)) for x in (32, 64, 128, 256, 512)),
      "aspect_ratios": (_RETINANET_RATIOS,), "strides": (8, 16, 32, 64, 128), "offset": 0.0},
     pad_key="size_divisibility", layout=_detectron2,
+    assignment={"rule": "detectron2", **_RETINANET_MATCH},
 )
 _register(
     "detectron2-rpn",
@@ -623,6 +651,7 @@ _register(
     {"sizes": ((32,), (64,), (128,), (256,), (512,)), "aspect_ratios": (_RETINANET_RATIOS,),
      "strides": (4, 8, 16, 32, 64), "offset": 0.0},
     pad_key="size_divisibility", layout=_detectron2,
+    assignment={"rule": "detectron2", **_RPN_MATCH},
 )
 _CUSTOM = _Library(
     "anchorlib's exact arithmetic: anchor_shapes of each size, centres at (i + offset) * stride",
@@ -825,6 +854,33 @@ class AnchorConfig:
         """False when a level's stride depends on the image (torchvision: padded input // feature size)."""
         return self._library.fixed_strides
 
+    @property
+    def assignment(self) -> Mapping[str, Any]:
+        """How the preset's detector labels its anchors: keyword arguments of :func:`anchorlib.assign`.
+
+        The library's rule with that detector's thresholds, read from its default config
+        (RetinaNet 0.5 / 0.4, the two-stage RPNs 0.7 / 0.3, mmdetection's ``min_pos_iou``); each
+        is one of the calls replayed against the library's own assigner in ``tests/conformance``
+        (groups ``assign/*``). A configuration built from sizes and strides belongs to no library
+        and raises :class:`ValueError`: choose a rule from :data:`anchorlib.ASSIGNMENT_RULES`.
+
+        Examples
+        --------
+        >>> from anchorlib import assign
+        >>> config = AnchorConfig.from_preset("detectron2-rpn")
+        >>> dict(config.assignment)
+        {'rule': 'detectron2', 'positive_iou': 0.7, 'negative_iou': 0.3, 'allow_low_quality': True}
+        >>> labels, matched = assign(config.anchors((64, 64)), [[8, 8, 40, 40]], **config.assignment)
+        >>> int((labels == 1).sum()), int((labels == -1).sum())
+        (5, 138)
+        """
+        if self._library.assignment is None:
+            raise ValueError(
+                "a configuration from sizes and strides has no library's assignment rule; "
+                "call anchorlib.assign(..., rule=...) with one of ASSIGNMENT_RULES"
+            )
+        return self._library.assignment
+
     # -- on an image -------------------------------------------------------------------------------
 
     def resize(self, image_shape: Sequence[int]) -> tuple[float, tuple[int, int]]:
@@ -860,7 +916,8 @@ class AnchorConfig:
         """
         height, width = shape_pair(image_shape, "image_shape")
         divisor = self.pad_divisor
-        return _ceil_div(height, divisor) * divisor, _ceil_div(width, divisor) * divisor
+        rows, cols = feature_shape((height, width), divisor)  # whole blocks of `divisor` pixels
+        return rows * divisor, cols * divisor
 
     def levels(
         self, image_shape: Sequence[int], *, feature_shapes: Sequence[Sequence[int]] | None = None

@@ -91,6 +91,47 @@ def test_fit_reports_the_yolov5_baseline_and_the_autoanchor_verdict(capsys, tmp_
     assert report["fitted"]["bpr"] == 1.0
 
 
+def test_fit_reports_worst_case_coverage_of_a_preset_baseline(capsys, tmp_path):
+    # By hand, boxes in original pixels against keras-retinanet (positive IoU 0.5, its
+    # compute_gt_annotations): a 16x16 box has IoU at most 16**2 / 32**2 = 0.25 with any anchor (the
+    # smallest is 32x32), so no position is covered. A 32x32 box is at most 4 px from a P3 centre
+    # along each axis (stride 8, centres at (i + 0.5) * 8), and the 32 * 2**(1/3) = 40.3 px anchor
+    # then still contains it: IoU 32**2 / 40.3**2 = 0.63 >= 0.5 everywhere.
+    path = _voc_csv(tmp_path, [(16, 16), (16, 16), (32, 32), (32, 32), (32, 32)])
+    assert main(["fit", path, "--k", "2", "--against", "keras-retinanet", "--json"]) == 0
+    coverage = json.loads(capsys.readouterr().out)["baseline"]["worst_case_coverage"]
+    assert coverage["iou"] == 0.5 and coverage["sampled"] is False
+    assert coverage["by_size"] == {"small": {"boxes": 2, "covered": 0.0}, "medium": {"boxes": 3, "covered": 1.0},
+                                   "large": {"boxes": 0, "covered": None}}
+    assert main(["fit", path, "--k", "2", "--against", "keras-retinanet"]) == 0
+    out = capsys.readouterr().out
+    assert "worst-case coverage (boxes with an anchor of IoU >= 0.5 wherever they lie): small 0% of 2, " \
+           "medium 100% of 3\n" in out
+    # py-faster-rcnn's RPN labels from IoU 0.7 (its config.py), and its smallest anchor is 128 px
+    assert main(["fit", path, "--k", "2", "--against", "py-faster-rcnn", "--json"]) == 0
+    coverage = json.loads(capsys.readouterr().out)["baseline"]["worst_case_coverage"]
+    assert coverage["iou"] == 0.7 and coverage["by_size"]["medium"]["covered"] == 0.0
+    # YOLOv5's anchors are shapes without placement: no coverage, and the text says nothing of it
+    assert main(["fit", path, "--k", "2", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["baseline"]["worst_case_coverage"] is None
+
+
+def test_fit_ratios_scales_reports_the_coverage_of_the_fitted_configuration(capsys):
+    argv = ["fit", str(SAMPLE / "annotations.json"), "--short-side", "800", "--ratios-scales", "--maxiter", "3",
+            "--json", "--against", "torchvision-retinanet"]  # torchvision: strides from the 800 x 1333 input
+    assert main(argv) == 0
+    report = json.loads(capsys.readouterr().out)
+    for part in ("baseline", "fitted"):
+        coverage = report[part]["worst_case_coverage"]
+        assert coverage["iou"] == 0.5 and sum(c["boxes"] for c in coverage["by_size"].values()) == 265
+        assert all(0 <= c["covered"] <= 1 for c in coverage["by_size"].values() if c["boxes"])
+
+
+def test_fit_ratios_scales_needs_one_stride_per_size(assert_usage_error):
+    assert_usage_error(["fit", str(SAMPLE / "annotations.json"), "--ratios-scales", "--strides", "8,16"],
+                       "--strides needs one stride per --sizes level (5), got 2")
+
+
 def test_emit_yolov5_rows_are_the_fitted_anchors_per_level(capsys):
     argv = ["fit", str(SAMPLE / "annotations.json"), "--long-side", "640", "--emit", "yolov5", "--json"]
     assert main(argv) == 0
@@ -230,3 +271,15 @@ def test_sizes_beyond_reason_one_line_status_2(argv, words, assert_usage_error):
     # 100000x100000 with mmdet-retinanet, by hand: 9 anchors per cell on ceil(100000 / s)^2 cells for
     # s = 8 .. 128: 9 * (12500^2 + 6250^2 + 3125^2 + 1563^2 + 782^2) = 1,873,193,562.
     assert_usage_error(argv, words)
+
+
+def test_coverage_of_a_large_dataset_is_a_seeded_sample(capsys, tmp_path):
+    # 2,500 boxes, more than the 2,000 the worst case is computed for: the report says so
+    path = _voc_csv(tmp_path, [(32 + k % 50, 32) for k in range(2500)])
+    argv = ["fit", path, "--k", "2", "--restarts", "1", "--against", "keras-retinanet", "--json"]
+    assert main(argv) == 0
+    coverage = json.loads(capsys.readouterr().out)["baseline"]["worst_case_coverage"]
+    assert coverage["sampled"] is True and coverage["boxes"] == 2000
+    assert sum(c["boxes"] for c in coverage["by_size"].values()) == 2000
+    assert main(argv[:-1]) == 0
+    assert "on a seeded sample of 2000 boxes" in capsys.readouterr().out

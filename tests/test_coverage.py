@@ -359,3 +359,28 @@ def test_configuration_errors():
         anchorlib.worst_case_iou("keras-retinanet", 20)
     with pytest.raises(TypeError, match=r"image_shape must be a \(height, width\) pair"):
         anchorlib.position_coverage(RETINANET, 20, 0.5, image_shape=800)
+
+
+def test_worst_case_for_many_boxes_is_each_box_alone():
+    # one 32-px anchor every 8 px: side 32 gives 28**2 / (2 * 32**2 - 28**2) (by hand, as in the
+    # docstring), side 64 contains the anchor everywhere: 32**2 / 64**2 = 0.25
+    one = AnchorConfig(sizes=[32], strides=[8], ratios=[1], scales=[1])
+    np.testing.assert_allclose(anchorlib.worst_case_iou(one, [32, 64, 32]), [28**2 / (2 * 32**2 - 28**2), 0.25,
+                                                                               28**2 / (2 * 32**2 - 28**2)])
+    config = anchorlib.PRESETS["torchvision-retinanet"]  # the search path (offset 0)
+    sides, aspects = np.array([[20.0, 45.5], [90.0, 20.0]]), np.array([[1.0, 2.0], [0.5, 1.0]])
+    many = anchorlib.worst_case_iou(config, sides, aspect=aspects, image_shape=(800, 1344))
+    alone = [anchorlib.worst_case_iou(config, s, aspect=a, image_shape=(800, 1344))
+             for s, a in zip(sides.ravel(), aspects.ravel())]
+    assert many.tolist() == alone  # flattened, in order, the same numbers
+
+
+@pytest.mark.parametrize("kwargs, error, words", [
+    ({"box_size": [32, 0]}, ValueError, "box_size must all be positive"),
+    ({"box_size": [32, 40], "aspect": [1, 2, 3]}, ValueError, "must broadcast"),
+    ({"box_size": [32, 40], "return_position": True}, ValueError, "return_position needs one box"),
+    ({"box_size": ["a"]}, TypeError, "box_size must hold real numbers"),
+])
+def test_worst_case_arrays_bad_input(kwargs, error, words):
+    with pytest.raises(error, match=words):
+        anchorlib.worst_case_iou(AnchorConfig(sizes=[32], strides=[8]), **kwargs)

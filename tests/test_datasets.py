@@ -204,7 +204,7 @@ def test_bad_arguments(tmp_path):
     (tmp_path / "x.txt.bak").write_text("")
     with pytest.raises(ValueError, match="cannot guess"):
         anchorlib.load_boxes(tmp_path / "x.txt.bak")
-    with pytest.raises(ValueError, match="image_size must be a \\(width, height\\) pair"):
+    with pytest.raises(TypeError, match="image_size must be a \\(width, height\\) pair"):  # as shape_pair
         anchorlib.load_boxes(SAMPLE_PATHS["yolo"], image_size=640)
     with pytest.raises(ValueError, match="image_size\\[1\\] must be positive"):
         anchorlib.load_boxes(SAMPLE_PATHS["yolo"], image_size=(640, 0))

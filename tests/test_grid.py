@@ -1,5 +1,7 @@
 """Tests of anchorlib.grid: cell centres and shifting anchors over a feature map."""
 
+import re
+
 import numpy as np
 import pytest
 from hypothesis import given, strategies as st
@@ -233,3 +235,32 @@ def test_config_anchors_in_the_preset_dtype_equal_every_level_bit_for_bit(preset
         assert got.dtype == np.dtype(levels[0].dtype) == np.dtype(config.dtype)
         assert got.tobytes() == expected.tobytes()
         got[:] = 0  # the caller owns its array
+
+
+# feature_shape: ceil(n / stride) per side, by hand (600 / 32 = 18.75 -> 19; 1000 / 32 = 31.25 -> 32).
+@pytest.mark.parametrize("image, stride, expected", [
+    ((600, 1000), 32, (19, 32)),
+    ((800, 1344), 8, (100, 168)),
+    ((1, 1), 128, (1, 1)),
+    ((64, 65), 32, (2, 3)),  # 65 px: two full cells and one of a single pixel
+    ((10**30 + 1, 3), 2, (5 * 10**29 + 1, 2)),  # exact for sizes beyond float precision
+])
+def test_feature_shape_by_hand(image, stride, expected):
+    assert anchorlib.feature_shape(image, stride) == expected
+
+
+def test_feature_shape_is_the_custom_configurations_rule():
+    config = anchorlib.AnchorConfig(sizes=[32, 64, 128], strides=[8, 16, 32], ratios=[1], scales=[1])
+    for level in config.levels((333, 517)):
+        assert level.feature_shape == anchorlib.feature_shape((333, 517), level.stride[0])
+
+
+@pytest.mark.parametrize("args, error, words", [
+    ((600, 32), TypeError, "image_shape must be a (height, width) pair"),
+    (((600, 0), 32), ValueError, "image_shape[1] must be positive"),
+    (((600, 800), 2.5), TypeError, "stride must be an integer"),
+    (((600, 800), 0), ValueError, "stride must be positive"),
+])
+def test_feature_shape_bad_input(args, error, words):
+    with pytest.raises(error, match=re.escape(words)):
+        anchorlib.feature_shape(*args)

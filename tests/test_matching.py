@@ -282,3 +282,46 @@ def test_atss_bad_levels():
 def test_iou_bad_inclusive_flag():
     with pytest.raises(TypeError, match="inclusive must be True or False"):
         anchorlib.box_iou([SQUARE], [SQUARE], inclusive="yes")
+
+
+# --- the FPN level rule (FPN paper eq. 1, k = floor(4 + log2(sqrt(wh) / 224))) --------------------
+
+# Expected levels by hand: sqrt(224 * 224) = 224 -> log2(1) = 0 -> P4; 112 -> -1 -> P3; 448 -> P5;
+# 56 -> P2; anything below 56 clips to P2 and anything from 448 up to P5.
+@pytest.mark.parametrize("library", ["detectron2", "torchvision"])
+def test_fpn_level_by_hand(library):
+    boxes = [[0, 0, 224, 224], [0, 0, 112, 112], [0, 0, 448, 448], [0, 0, 56, 56], [0, 0, 4, 4],
+             [0, 0, 4000, 4000], [10, 10, 10, 10], [0, 0, 448, 112]]  # last: sqrt(448 * 112) = 224
+    assert anchorlib.fpn_level(boxes, library=library).tolist() == [4, 3, 5, 2, 2, 5, 2, 4]
+
+
+def test_fpn_level_epsilon_is_where_the_libraries_differ():
+    # side = 112 (1 - d): log2(side / 224) = -1 + log2(1 - d) ~ -1 - 1.4427 d.
+    # detectron2 adds 1e-8 to side / 224 = 0.5 - d / 2 (inside the log): level 3 iff d / 2 < 1e-8.
+    # torchvision adds 1e-6 after the log: level 3 iff 1.4427 d < 1e-6.
+    def box(d):
+        side = 112 * (1 - d)
+        return [[0, 0, side, side]]
+
+    assert anchorlib.fpn_level(box(1e-9), library="detectron2").tolist() == [3]   # 5e-10 < 1e-8
+    assert anchorlib.fpn_level(box(1e-7), library="detectron2").tolist() == [2]   # 5e-8 > 1e-8
+    assert anchorlib.fpn_level(box(1e-7), library="torchvision").tolist() == [3]  # 1.4e-7 < 1e-6
+    assert anchorlib.fpn_level(box(1e-5), library="torchvision").tolist() == [2]  # 1.4e-5 > 1e-6
+
+
+def test_fpn_level_options():
+    # canonical 800 px at level 5 (as a different detector might set it): 400 px -> 4, 3200 -> 7
+    boxes = [[0, 0, 400, 400], [0, 0, 3200, 3200]]
+    assert anchorlib.fpn_level(boxes, canonical_size=800, canonical_level=5, min_level=3,
+                               max_level=7).tolist() == [4, 7]
+
+
+@pytest.mark.parametrize("kwargs, error, words", [
+    ({"library": "mmdet"}, ValueError, "library must be one of"),
+    ({"canonical_size": 0}, ValueError, "canonical_size must be positive"),
+    ({"min_level": 6}, ValueError, "min_level must be <= max_level"),
+    ({"max_level": 2.5}, TypeError, "max_level must be an integer"),
+])
+def test_fpn_level_bad_input(kwargs, error, words):
+    with pytest.raises(error, match=words):
+        anchorlib.fpn_level([[0, 0, 10, 10]], **kwargs)

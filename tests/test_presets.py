@@ -478,3 +478,42 @@ def test_keras_retinanet_resize_by_hand():
         AnchorConfig.from_preset("keras-retinanet", image_max_side=0)
     with pytest.raises(ValueError, match="custom has no modelled resize rule"):
         AnchorConfig(sizes=[32], strides=[8]).resize((600, 800))
+
+
+def test_resize_and_keep_ratio_wh_share_one_rule():
+    # keras_retinanet/utils/image.py compute_resize_scale, by hand: a 480 x 640 image -> 800 / 480;
+    # a 500 x 2000 image would be 800 x 3200, so 1333 / 2000. keep_ratio_wh scales a box by the same.
+    keras = anchorlib.PRESETS["keras-retinanet"]
+    for height, width in ((480, 640), (500, 2000)):
+        scale, _ = keras.resize((height, width))
+        wh = anchorlib.keep_ratio_wh([[0, 0, 100, 50]], [[width, height]], 800, 1333)
+        assert wh.tolist() == [[100 * scale, 50 * scale]]
+    assert keras.resize((480, 640))[0] == 800 / 480 and keras.resize((500, 2000))[0] == 1333 / 2000
+
+
+def _golden_assign_calls() -> set[str]:
+    import json
+    from pathlib import Path
+
+    calls = set()
+    for meta in Path(__file__).parent.glob("conformance/*/meta.json"):
+        calls |= {g["anchorlib"] for g in json.loads(meta.read_text())["groups"] if g["kind"] == "assign"}
+    return calls
+
+
+@pytest.mark.parametrize("preset", sorted(anchorlib.PRESETS))
+def test_each_preset_assigns_as_a_call_replayed_against_its_library(preset):
+    # The thresholds were read from each detector's default config (retinanet.py / faster_rcnn.py,
+    # retinanet_r50_fpn.py / faster-rcnn_r50_fpn.py, Base-RetinaNet.yaml / Base-RCNN-FPN.yaml); each
+    # preset's keywords must be one of the calls that the goldens replay against the library itself.
+    assignment = anchorlib.PRESETS[preset].assignment
+    call = "assign(anchors, gts, " + ", ".join(f"{k}={v!r}" for k, v in assignment.items()) + ")"
+    assert call in _golden_assign_calls()
+    two_stage = any(word in preset for word in ("rpn", "fasterrcnn", "py-faster-rcnn"))
+    positive = assignment.get("positive_iou", anchorlib.ASSIGNMENT_RULES[assignment["rule"]][0])
+    assert positive == (0.7 if two_stage else 0.5)
+
+
+def test_custom_configuration_has_no_assignment():
+    with pytest.raises(ValueError, match="no library's assignment rule"):
+        _ = AnchorConfig(sizes=[32], strides=[8]).assignment
