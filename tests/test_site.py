@@ -369,6 +369,13 @@ def test_navigation_buttons_work(browser, site_url, viewport):
         if width < 960:  # pydata-sphinx-theme's breakpoint for the primary sidebar
             assert start == {"chapters": False, "contents": False}, start
             _click_and_wait(page, ".primary-toggle", {"chapters": True, "contents": False})
+            # The drawer slides in (a CSS transition): once it is in, every entry starts inside the
+            # screen. A screenshot taken during the slide shows the first letters cut off.
+            page.wait_for_function("() => document.querySelector('.bd-sidebar-primary').getBoundingClientRect().left >= 0")
+            lefts = page.eval_on_selector_all(
+                ".bd-sidebar-primary p.caption, .bd-sidebar-primary a.reference",
+                "els => els.filter(e => e.offsetParent).map(e => e.getBoundingClientRect().left)")
+            assert lefts and min(lefts) >= 0, lefts
             page.screenshot(path=_shot_name(entry, f"-{width}-chapters"))
             assert page.locator(".bd-sidebar-primary a.reference", has_text="Bibliography").is_visible()
             page.locator("label.overlay-primary").click(position={"x": width - 10, "y": 400})
