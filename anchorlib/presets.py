@@ -562,7 +562,7 @@ def keep_ratio_scale(shorter: ArrayLike, longer: ArrayLike, short_side: float, m
     ``max_side / largest`` if ``largest * scale > max_side``). torchvision's
     ``GeneralizedRCNNTransform`` writes it ``min(min_size / smallest, max_size / largest)``, which
     is the same number unless the two candidates are within rounding of each other. Read from
-    code, not run. The one place of this rule: :meth:`AnchorConfig.resize` and
+    code, not run. The one place of this rule: :meth:`anchorlib.AnchorConfig.resize` and
     :func:`anchorlib.keep_ratio_wh` both call it. Arguments are checked by the callers.
     """
     scale = short_side / np.asarray(shorter, dtype=np.float64)
