@@ -400,12 +400,14 @@ def encode_corners(anchors: ArrayLike, boxes: ArrayLike, std: ArrayLike = 0.2) -
     return (target - reference) / size / scale
 
 
-def decode_corners(anchors: ArrayLike, deltas: ArrayLike, std: ArrayLike = 0.2) -> np.ndarray:
+def decode_corners(
+    anchors: ArrayLike, deltas: ArrayLike, std: ArrayLike = 0.2, *, inference: bool = False
+) -> np.ndarray:
     """Boxes from keras-retinanet corner deltas: the inverse of :func:`encode_corners`.
 
-    ``x1 = xa1 + dx1 * std * wa`` and likewise for the other corners (keras-retinanet
-    ``backend/backend.py`` ``bbox_transform_inv`` @7ac91df). There is no clamp: corner offsets grow
-    linearly, not exponentially.
+    ``x1 = xa1 + (dx1 * std + mean) * wa`` and likewise for the other corners, with ``mean = 0``
+    (keras-retinanet ``backend/backend.py`` ``bbox_transform_inv`` @7ac91df). There is no clamp:
+    corner offsets grow linearly, not exponentially.
 
     Parameters
     ----------
@@ -414,20 +416,36 @@ def decode_corners(anchors: ArrayLike, deltas: ArrayLike, std: ArrayLike = 0.2) 
     deltas : array_like, shape (N, 4)
         Corner deltas.
     std : float or four floats, default 0.2
+    inference : bool, default False
+        ``True`` computes as the trained model does, in its ``RegressBoxes`` layer: in float32
+        (TensorFlow), in ``bbox_transform_inv``'s order, from the float32 anchors and deltas. Run in
+        keras-retinanet 1.0.0 on TensorFlow 2.21, it is bit-exact on every case of the goldens
+        ``tests/conformance/keras_retinanet`` (group ``decode/*``); the float64 default differs
+        from it in the last float32 bits of about 6 % of the coordinates.
 
     Returns
     -------
     numpy.ndarray, shape (N, 4)
-        Boxes; nothing forces ``x2 >= x1`` when the deltas come from an untrained network.
+        Boxes, float64 (with ``inference=True`` the float32 values, widened exactly); nothing
+        forces ``x2 >= x1`` when the deltas come from an untrained network.
 
     Examples
     --------
     >>> decode_corners([[0, 0, 32, 32]], [[0.625, -0.3125, 1.25, -0.3125]]).tolist()
     [[4.0, -2.0, 40.0, 30.0]]
+    >>> decode_corners([[0, 0, 30, 30]], [[0.1, 0, 0, 0]], inference=True)[0, 0]  # float32 0.6
+    np.float64(0.6000000238418579)
     """
     reference = _reference_boxes(anchors, "anchors")
     codes = _deltas(deltas, reference)
     scale = _four(std, "std")
+    if not isinstance(inference, (bool, np.bool_)):
+        raise TypeError(f"inference must be True or False, got {inference!r}")
+    if inference:  # backend.bbox_transform_inv on float32 tensors, mean 0 added as keras does
+        reference, codes, scale = (x.astype(np.float32) for x in (reference, codes, scale))
+        _, _, wa, ha = _centre_size(reference)
+        size = np.stack([wa, ha, wa, ha], axis=1)
+        return (reference + (codes * scale + np.float32(0)) * size).astype(np.float64)
     _, _, wa, ha = _centre_size(reference)
     size = np.stack([wa, ha, wa, ha], axis=1)
     return reference + codes * scale * size
