@@ -21,7 +21,7 @@ import anchorlib
 from anchorlib import presets
 
 HERE = Path(__file__).resolve().parent
-LIBRARIES = ("torchvision", "mmdet", "detectron2", "keras_retinanet", "py_faster_rcnn",
+LIBRARIES = ("torchvision", "mmdet", "detectron2", "keras_retinanet", "py_faster_rcnn", "receptive_torch",
              "receptive_keras")
 #: With YOLOv5, whose goldens are replayed by ``yolov5_replay`` (same handler signature) and tested
 #: by ``test_yolov5.py``; the appendix shows them all.
