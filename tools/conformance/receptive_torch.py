@@ -150,9 +150,6 @@ def record(goldens: c.Goldens, name: str, call: str, model, body, sizes, rng) ->
             refused.append([n, str(error).splitlines()[0][:120]])
     rows = np.array(rows, dtype=np.int64)
     columns = ["input size", "level", "cell", "first column", "last column", "cells"]
-    describe = (f"gradient support along x of cell (middle row, j) of {{}} of {call} (random weights made "
-                f"positive, frozen BN, float64, union over {SAMPLES} log-normal random inputs of "
-                f"{HEIGHT} x n); see tools/conformance/receptive_torch.py")
     for kind, path, maps, anchorlib in (
         (0, "lateral", "C_l (body outputs)",
          f"trace(BACKBONES[{name!r}].levels[l][:-1], n)[-1]: [start0 + j * stride, start0 + j * stride + rf - 1] clipped"),
@@ -160,7 +157,11 @@ def record(goldens: c.Goldens, name: str, call: str, model, body, sizes, rng) ->
     ):
         mine = rows[rows[:, 1] == kind][:, [0, 2, 3, 4, 5, 6]]
         goldens.add(
-            f"receptive/{name}/{path}", kind="receptive", call=describe.format(maps), anchorlib=anchorlib,
+            f"receptive/{name}/{path}", kind="receptive",
+            call=(f"gradient support along x of cell (middle row, j) of {maps} of {call} (random weights made "
+                  f"positive, frozen BN, float64, union over {SAMPLES} log-normal random inputs of "
+                  f"{HEIGHT} x n); see tools/conformance/receptive_torch.py"),
+            anchorlib=anchorlib,
             arrays={"rows": mine}, backbone=name, path=path, columns=columns,
             sizes=sorted({int(n) for n in mine[:, 0]}), refused_sizes=refused, cases=len(mine),
         )
