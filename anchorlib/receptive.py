@@ -30,6 +30,13 @@ brute-force set always lies inside the analytic field clipped to the input, and 
 cell of every chain in :data:`anchorlib.BACKBONES` (tested). It can be smaller for other chains: dilated kernels
 and kernels shorter than their stride leave holes, and a ``"valid"`` layer that drops the last pixels
 of its input, or a window lying wholly in the padding, hides pixels the interval still counts.
+
+A feature pyramid is not a chain: ``P_l = output_conv(lateral(C_l) + upsample_nearest(inner_{l+1}))``.
+:data:`BACKBONES` records each detector's lateral chains and how its top-down path upsamples, and
+:func:`receptive_fields` gives every cell's field along either path, ``"lateral"`` (the chains, as
+:func:`level_geometry`) or ``"fpn"`` (the whole graph, which :func:`simulate` also runs by brute
+force). The fields of the real torchvision, detectron2 and keras-retinanet 1.0.0 networks, measured
+by gradient support, are in ``tests/conformance/receptive_torch`` and ``receptive_keras``.
 """
 
 from __future__ import annotations
@@ -48,6 +55,7 @@ __all__ = [
     "Backbone",
     "Layer",
     "level_geometry",
+    "receptive_fields",
     "simulate",
     "trace",
     "true_centers",
@@ -250,7 +258,41 @@ def trace(layers: Sequence[Layer], input_size: int) -> tuple[AxisGeometry, ...]:
     return tuple(records)
 
 
-def simulate(layers: Sequence[Layer], input_size: int) -> np.ndarray:
+def _window(layer: Layer, reach: np.ndarray, index: int, input_size: int) -> np.ndarray:
+    """One layer of the brute force: pad ``reach`` (cells x pixels) with empty rows, slide the windows."""
+    length, n = reach.shape
+    k_eff = layer.dilation * (layer.kernel - 1) + 1
+    if layer.padding == "same":
+        # TensorFlow: enough padding for ceil(n / s) windows, the odd one at the end
+        count = -(-length // layer.stride)
+        total = max((count - 1) * layer.stride + k_eff - length, 0)
+        before, after = total // 2, total - total // 2
+    elif layer.padding == "valid":
+        before = after = 0
+    elif isinstance(layer.padding, tuple):
+        before, after = layer.padding
+    else:
+        before = after = layer.padding
+    width = before + length + after
+    starts = list(range(0, width - k_eff + 1, layer.stride))
+    if not starts:
+        raise ValueError(
+            f"layers[{index}] = {layer} has no output on {length} pixels (input_size={input_size} is too small)"
+        )
+    following = starts[-1] + layer.stride
+    if layer.ceil_mode and starts[-1] + k_eff < width and following < before + length:
+        # the full windows leave the end uncovered: one more, partial window, kept only if it
+        # starts before the right padding
+        starts.append(following)
+    padded = np.zeros((max(width, starts[-1] + k_eff), n), dtype=bool)
+    padded[before:before + length] = reach
+    taps = np.asarray(starts)[:, None] + layer.dilation * np.arange(layer.kernel)[None, :]
+    return padded[taps].any(axis=1)
+
+
+def simulate(
+    layers: Sequence[Layer] | str, input_size: int, *, level: int | None = None, path: str | None = None
+) -> np.ndarray:
     """Brute force: which input pixels can reach each output cell, through explicit padded windows.
 
     Independent of :func:`trace`'s formulas: every layer pads its input with empty rows, slides its
@@ -258,10 +300,21 @@ def simulate(layers: Sequence[Layer], input_size: int) -> np.ndarray:
     ones leave the end uncovered, if it starts before the right padding), and a cell is reached by
     the union of what its taps are reached by.
 
+    Called with a backbone name instead of layers, it simulates pyramid level ``level`` of that
+    backbone along ``path`` (see :func:`receptive_fields`): ``"lateral"`` is the chain
+    ``BACKBONES[name].levels[level]``; ``"fpn"`` is the top-down graph, where each merged map is
+    the union of its lateral ``C_l`` reach and the rows of the coarser merged map that nearest
+    upsampling copies into it, followed by the level's output convolution.
+
     Parameters
     ----------
-    layers : sequence of Layer
+    layers : sequence of Layer, or str
+        The layers in order, input first; or a key of :data:`BACKBONES`.
     input_size : int
+    level : int, optional
+        With a backbone name only: the pyramid level.
+    path : {"lateral", "fpn"}, optional
+        With a backbone name only.
 
     Returns
     -------
@@ -273,45 +326,27 @@ def simulate(layers: Sequence[Layer], input_size: int) -> np.ndarray:
     >>> simulate([Layer(3, 2, "same")], 4).astype(int)
     array([[1, 1, 1, 0],
            [0, 0, 1, 1]])
+    >>> reach = simulate("torchvision-resnet50", 128, level=3, path="fpn")
+    >>> reach.shape, int(reach[0].sum())
+    ((16, 128), 128)
     """
+    if isinstance(layers, str):
+        chains = _backbone(layers)
+        _level(chains, level)
+        return _simulate_level(chains, int(level), positive_int(input_size, "input_size"), _path(path))
+    if level is not None or path is not None:
+        raise TypeError("level and path are taken only with a backbone name, not with a sequence of Layer")
     layers = _layers(layers)
     n = positive_int(input_size, "input_size")
     reach = np.eye(n, dtype=bool)
     for index, layer in enumerate(layers):
-        length = reach.shape[0]
-        k_eff = layer.dilation * (layer.kernel - 1) + 1
-        if layer.padding == "same":
-            # TensorFlow: enough padding for ceil(n / s) windows, the odd one at the end
-            count = -(-length // layer.stride)
-            total = max((count - 1) * layer.stride + k_eff - length, 0)
-            before, after = total // 2, total - total // 2
-        elif layer.padding == "valid":
-            before = after = 0
-        elif isinstance(layer.padding, tuple):
-            before, after = layer.padding
-        else:
-            before = after = layer.padding
-        width = before + length + after
-        starts = list(range(0, width - k_eff + 1, layer.stride))
-        if not starts:
-            raise ValueError(
-                f"layers[{index}] = {layer} has no output on {length} pixels (input_size={input_size} is too small)"
-            )
-        following = starts[-1] + layer.stride
-        if layer.ceil_mode and starts[-1] + k_eff < width and following < before + length:
-            # the full windows leave the end uncovered: one more, partial window, kept only if it
-            # starts before the right padding
-            starts.append(following)
-        padded = np.zeros((max(width, starts[-1] + k_eff), n), dtype=bool)
-        padded[before:before + length] = reach
-        taps = np.asarray(starts)[:, None] + layer.dilation * np.arange(layer.kernel)[None, :]
-        reach = padded[taps].any(axis=1)
+        reach = _window(layer, reach, index, input_size)
     return reach
 
 
 @dataclass(frozen=True)
 class Backbone:
-    """A detector's single-path layer chains from the image to pyramid levels P3-P7.
+    """A detector's backbone and feature pyramid, as layer chains from the image to each level.
 
     Attributes
     ----------
@@ -319,17 +354,33 @@ class Backbone:
     source : str
         Upstream repository, files and commit the chains were read from.
     levels : mapping of int to tuple of Layer
-        ``levels[l]`` is the chain from the image to ``P_l`` along one axis.
+        ``levels[l]`` is the lateral chain from the image to ``P_l`` along one axis: the bottom-up
+        path to ``C_l`` and the FPN's output convolution (for the levels the FPN merges), or the
+        extra layers that make ``P6``, ``P7`` from ``C5`` or ``P5``.
+    fpn : tuple of int
+        The levels the top-down path merges, finest first (``(3, 4, 5)`` or ``(2, 3, 4, 5)``):
+        ``inner_l = lateral(C_l) + upsample(inner_{l+1})`` and ``P_l = output_conv(inner_l)``.
+    upsample : {"size", "double"}
+        How the top-down path upsamples, nearest neighbour: ``"size"`` to the lateral map's size, cell
+        ``j`` copying source cell ``min(floor(j * float32(n_in / n_out)), n_in - 1)`` (PyTorch's
+        ``F.interpolate(size=..., mode="nearest")`` and TensorFlow 1's ``resize_images(...,
+        NEAREST_NEIGHBOR, align_corners=False)``, both in float32); ``"double"``: by
+        ``scale_factor=2`` (cell ``j`` copies ``j // 2``), which needs the lateral map to be exactly
+        twice the coarser one (detectron2 pads its input to a multiple of 32 for this).
 
     Examples
     --------
     >>> BACKBONES["keras-retinanet-resnet50"].levels[6][-1]
     Layer(kernel=3, stride=2, padding='same', ceil_mode=False, dilation=1)
+    >>> BACKBONES["detectron2-fasterrcnn-resnet50"].fpn
+    (2, 3, 4, 5)
     """
 
     name: str
     source: str
     levels: Mapping[int, tuple[Layer, ...]]
+    fpn: tuple[int, ...] = (3, 4, 5)
+    upsample: str = "size"
 
 
 def _chain(*groups: Sequence[Layer]) -> tuple[Layer, ...]:
@@ -337,7 +388,7 @@ def _chain(*groups: Sequence[Layer]) -> tuple[Layer, ...]:
 
 
 def _resnet50(stem: Sequence[Layer], conv3: Layer, down: Sequence[Layer]) -> tuple[tuple[Layer, ...], ...]:
-    """C3, C4, C5 of a ResNet-50 (blocks 3, 4, 6, 3) along the main path; 1 x 1 / 1 convs omitted.
+    """C2, C3, C4, C5 of a ResNet-50 (blocks 3, 4, 6, 3) along the main path; 1 x 1 / 1 convs omitted.
 
     ``conv3`` is the stride-1 3 x 3 conv of a bottleneck, ``down`` what replaces the first 1 x 1 and
     3 x 3 of a stage's first block (the stride sits in one of them).
@@ -346,11 +397,12 @@ def _resnet50(stem: Sequence[Layer], conv3: Layer, down: Sequence[Layer]) -> tup
     c3 = _chain(c2, down, [conv3] * 3)
     c4 = _chain(c3, down, [conv3] * 5)
     c5 = _chain(c4, down, [conv3] * 2)
-    return c3, c4, c5
+    return c2, c3, c4, c5
 
 
-def _levels(c3, c4, c5, output: Layer, extra: Layer, p6_from_p5: bool) -> Mapping[int, tuple[Layer, ...]]:
+def _levels(cs, output: Layer, extra: Layer, p6_from_p5: bool) -> Mapping[int, tuple[Layer, ...]]:
     """P3-P5 = C_l + FPN output conv (lateral path); P6 from C5 or P5, P7 from P6."""
+    c3, c4, c5 = cs[-3:]
     p3, p4, p5 = c3 + (output,), c4 + (output,), c5 + (output,)
     p6 = (p5 if p6_from_p5 else c5) + (extra,)
     return MappingProxyType({3: p3, 4: p4, 5: p5, 6: p6, 7: p6 + (extra,)})
@@ -360,15 +412,22 @@ def _keras_resnet50_levels(
     pool: Layer, conv3: Layer, stem: Layer = Layer(7, 2, (3, 3))
 ) -> Mapping[int, tuple[Layer, ...]]:
     """A Keras ResNet-50 (7 x 7 / 2 stem, stride in the first 1 x 1) under keras-retinanet's FPN."""
-    c3, c4, c5 = _resnet50([stem, pool], conv3, [Layer(1, 2, "valid"), conv3])
-    return _levels(c3, c4, c5, Layer(3, 1, "same"), Layer(3, 2, "same"), p6_from_p5=False)
+    cs = _resnet50([stem, pool], conv3, [Layer(1, 2, "valid"), conv3])
+    return _levels(cs, Layer(3, 1, "same"), Layer(3, 2, "same"), p6_from_p5=False)
 
 
-def _pytorch_resnet50_levels(down: Sequence[Layer], *, p6_from_p5: bool) -> Mapping[int, tuple[Layer, ...]]:
-    """A PyTorch ResNet-50 (padding 3 stem, padding 1 pool and 3 x 3 convs) with LastLevelP6P7."""
+def _pytorch_resnet50_levels(
+    down: Sequence[Layer], *, p6_from_p5: bool, max_pool_p6: bool = False
+) -> Mapping[int, tuple[Layer, ...]]:
+    """A PyTorch ResNet-50 (padding 3 stem, padding 1 pool and 3 x 3 convs) under an FPN: RetinaNet's
+    P3-P7 with LastLevelP6P7, or Faster R-CNN's P2-P6 (``max_pool_p6``: LastLevelMaxPool, P6 =
+    ``max_pool2d(P5, kernel_size=1, stride=2, padding=0)``)."""
     conv3 = Layer(3, 1, 1)
-    c3, c4, c5 = _resnet50([Layer(7, 2, 3), Layer(3, 2, 1)], conv3, down)
-    return _levels(c3, c4, c5, conv3, Layer(3, 2, 1), p6_from_p5=p6_from_p5)
+    cs = _resnet50([Layer(7, 2, 3), Layer(3, 2, 1)], conv3, down)
+    if not max_pool_p6:
+        return _levels(cs, conv3, Layer(3, 2, 1), p6_from_p5=p6_from_p5)
+    p2, p3, p4, p5 = (c + (conv3,) for c in cs)
+    return MappingProxyType({2: p2, 3: p3, 4: p4, 5: p5, 6: p5 + (Layer(1, 2, 0),)})
 
 
 def _vgg16_levels() -> Mapping[int, tuple[Layer, ...]]:
@@ -376,13 +435,17 @@ def _vgg16_levels() -> Mapping[int, tuple[Layer, ...]]:
     c3 = _chain([conv] * 2, [pool], [conv] * 2, [pool], [conv] * 3, [pool])
     c4 = _chain(c3, [conv] * 3, [pool])
     c5 = _chain(c4, [conv] * 3, [pool])
-    return _levels(c3, c4, c5, Layer(3, 1, "same"), Layer(3, 2, "same"), p6_from_p5=False)
+    return _levels((c3, c4, c5), Layer(3, 1, "same"), Layer(3, 2, "same"), p6_from_p5=False)
 
 
 _KERAS_RETINANET = (
     "fizyr/keras-retinanet @ 50d07a0cd7c6e019413bfa3f4c7d7159401e8747: "
-    "keras_retinanet/models/retinanet.py L140-160 (P3-P5 3x3 'same' output convs; "
-    "P6 = Conv2D(3, strides=2, padding='same')(C5), P7 the same on ReLU(P6))"
+    "keras_retinanet/models/retinanet.py L140-160 (P3-P5 3x3 'same' output convs; top-down "
+    "UpsampleLike + Add, L141-152; P6 = Conv2D(3, strides=2, padding='same')(C5), P7 the same on "
+    "ReLU(P6)); layers/_misc.py L96-109 (UpsampleLike: backend.resize_images(..., 'nearest') to the "
+    "lateral map's size), backend/tensorflow_backend.py L56-68 (tf.image.resize_images, "
+    "align_corners=False; 1.0.0 @7ac91df: tf.compat.v1.image.resize_images, backend/backend.py "
+    "L107-119, the same legacy float32 nearest rule)"
 )
 
 BACKBONES: Mapping[str, Backbone] = MappingProxyType({
@@ -400,7 +463,8 @@ BACKBONES: Mapping[str, Backbone] = MappingProxyType({
         "keras-retinanet-1.0-resnet50",
         "keras-resnet 0.2.0 (PyPI release, pinned by keras-retinanet 1.0.0 setup.py L56; the C3-C5 "
         "fields match the real network's gradient support, 60 of 60 measured in "
-        "tests/conformance/keras_retinanet): keras_resnet/models/_2d.py L76 (7x7/2 conv with "
+        "tests/conformance/keras_retinanet, and under the real pyramid the C3-C5 and full P3-P7 fields, "
+        "649 of 649 cells in tests/conformance/receptive_keras): keras_resnet/models/_2d.py L76 (7x7/2 conv with "
         "padding='same', no ZeroPadding2D), "
         "L79 (MaxPooling2D 3x3/2 'same'), blocks/_2d.py as in 0.1.0 (stride 2 in the first 1x1, "
         "ZeroPadding2D(1) + 3x3 valid); under keras-retinanet 1.0.0's pyramid (models/retinanet.py "
@@ -432,8 +496,22 @@ BACKBONES: Mapping[str, Backbone] = MappingProxyType({
         "torchvision/ops/feature_pyramid_network.py @ 032024ea5873db5a47a6a66b166edfc1b6c6cdae "
         "(3x3 output convs padding 1; LastLevelP6P7: Conv2d(3, 2, 1), use_P5 = in_channels == "
         "out_channels); torchvision/models/detection/retinanet.py @ "
-        "01fdb48883a534c746b1c60683a6eb4d70e72db6 (extra_blocks=LastLevelP6P7(256, 256): P6 from P5)",
+        "01fdb48883a534c746b1c60683a6eb4d70e72db6 (extra_blocks=LastLevelP6P7(256, 256): P6 from P5); "
+        "top-down F.interpolate(last_inner, size=feat_shape, mode='nearest') (feature_pyramid_network.py "
+        "L194 in torchvision 0.29.1)",
         _pytorch_resnet50_levels([Layer(3, 2, 1)], p6_from_p5=True),
+    ),
+    "torchvision-fasterrcnn-resnet50": Backbone(
+        "torchvision-fasterrcnn-resnet50",
+        "torchvision 0.29.1 (PyPI), as 'torchvision-resnet50' for C2-C5 and the output convs; "
+        "torchvision/models/detection/faster_rcnn.py L573 (fasterrcnn_resnet50_fpn: "
+        "_resnet_fpn_extractor(backbone, trainable_layers)), backbone_utils.py L118-149 "
+        "(returned_layers [1, 2, 3, 4]: C2-C5; extra_blocks=LastLevelMaxPool()); "
+        "torchvision/ops/feature_pyramid_network.py L194 (top-down F.interpolate(last_inner, "
+        "size=feat_shape, mode='nearest')), L207-220 (LastLevelMaxPool: P6 = "
+        "F.max_pool2d(P5, kernel_size=1, stride=2, padding=0))",
+        _pytorch_resnet50_levels([Layer(3, 2, 1)], p6_from_p5=True, max_pool_p6=True),
+        fpn=(2, 3, 4, 5),
     ),
     "detectron2-resnet50": Backbone(
         "detectron2-resnet50",
@@ -442,15 +520,33 @@ BACKBONES: Mapping[str, Backbone] = MappingProxyType({
         "3x3 padding 1), L344-358 (BasicStem: 7x7/2 padding 3, max_pool2d(3, 2, 1)); "
         "detectron2/config/defaults.py L499 (STRIDE_IN_1X1 = True); "
         "detectron2/modeling/backbone/fpn.py L78-86 (3x3 output convs padding 1), L203-214 and "
-        "L248-265 (LastLevelP6P7(in_feature='res5'): Conv2d(3, 2, 1) on C5)",
+        "L248-265 (LastLevelP6P7(in_feature='res5'): Conv2d(3, 2, 1) on C5), L153 (top-down "
+        "F.interpolate(scale_factor=2.0, mode='nearest'))",
         _pytorch_resnet50_levels([Layer(1, 2, 0), Layer(3, 1, 1)], p6_from_p5=False),
+        upsample="double",
+    ),
+    "detectron2-fasterrcnn-resnet50": Backbone(
+        "detectron2-fasterrcnn-resnet50",
+        "facebookresearch/detectron2 @ 02b5c4e295e990042a714712c21dc79b731e8833: C2-C5 and output "
+        "convs as 'detectron2-resnet50'; detectron2/modeling/backbone/fpn.py L225-244 "
+        "(build_resnet_fpn_backbone: top_block=LastLevelMaxPool()), L188-200 (LastLevelMaxPool: P6 = "
+        "F.max_pool2d(P5, kernel_size=1, stride=2, padding=0)), L153 (top-down "
+        "F.interpolate(scale_factor=2.0, mode='nearest')); configs/Base-RCNN-FPN.yaml (FPN "
+        "IN_FEATURES res2-res5)",
+        _pytorch_resnet50_levels([Layer(1, 2, 0), Layer(3, 1, 1)], p6_from_p5=False, max_pool_p6=True),
+        fpn=(2, 3, 4, 5),
+        upsample="double",
     ),
 })
-"""Named backbones (keys) with their layer chains to P3-P7; see :class:`Backbone`.
+"""Named backbones (keys) with their layer chains to the pyramid levels; see :class:`Backbone`.
 
-Each chain is the lateral (bottom-up) path plus the FPN's 3 x 3 output conv, with P6 and P7 exactly
-as the codebase builds them. Only the residual main path is kept and 1 x 1 / 1 convolutions are left
-out (they change neither sizes nor receptive fields); a stride-2 shortcut covers the same centre.
+RetinaNet's pyramids have P3-P7; ``"torchvision-fasterrcnn-resnet50"`` and
+``"detectron2-fasterrcnn-resnet50"`` are the Faster R-CNN FPNs of the same codebases, P2-P6 (P6 a
+1 x 1 / 2 max pool of P5). Each chain is the lateral (bottom-up) path plus the FPN's 3 x 3 output
+conv, with P6 and P7 exactly as the codebase builds them; :attr:`Backbone.fpn` and
+:attr:`Backbone.upsample` add the top-down path (:func:`receptive_fields` with ``path="fpn"``). Only
+the residual main path is kept and 1 x 1 / 1 convolutions are left out (they change neither sizes
+nor receptive fields); a stride-2 shortcut covers the same centre.
 """
 
 
@@ -470,14 +566,19 @@ def _level(chains: Backbone, level: int) -> tuple[Layer, ...]:
 
 
 def level_geometry(backbone: str, level: int, input_size: int) -> AxisGeometry:
-    """Size, stride, receptive field and true centre of cell 0 of pyramid level ``P_level``.
+    """Size, stride, lateral receptive field and true centre of cell 0 of pyramid level ``P_level``.
+
+    The lateral path only: ``C_l`` and the FPN's output conv (P6, P7 as built). Through the
+    top-down path a P3 or P4 cell sees more, and how much depends on the cell: see
+    :func:`receptive_fields` with ``path="fpn"``. For the top level the FPN merges (P5; P6, P7
+    are made from it or from C5) both paths are the same.
 
     Parameters
     ----------
     backbone : str
         A key of :data:`BACKBONES`.
     level : int
-        Pyramid level, 3 to 7.
+        Pyramid level, a key of ``BACKBONES[backbone].levels`` (3 to 7; 2 to 6 for Faster R-CNN).
     input_size : int
         Input pixels along the axis (height or width).
 
@@ -499,19 +600,28 @@ def true_centers(
     level: int,
     image_shape: int | Sequence[int],
     cells: Sequence[int] | Sequence[Sequence[int]] | None = None,
+    *,
+    path: str = "lateral",
 ) -> np.ndarray:
     """True (receptive-field) centres of the cells of ``P_level``, in input pixels.
+
+    The centre of a cell's field with the padding counted (as :attr:`AxisGeometry.center0`), along
+    the lateral path by default; ``path="fpn"`` takes the centre of the full FPN field of
+    :func:`receptive_fields` with ``clip=False``, which moves with the cell's phase under nearest
+    upsampling.
 
     Parameters
     ----------
     backbone : str
         A key of :data:`BACKBONES`.
     level : int
-        Pyramid level, 3 to 7.
+        Pyramid level, a key of ``BACKBONES[backbone].levels``.
     image_shape : int or (int, int)
         ``(height, width)`` of the network input.
     cells : (row, col) or sequence of (row, col), optional
         Which cells; default every cell, row-major as in :func:`anchorlib.cell_centers`.
+    path : {"lateral", "fpn"}, default "lateral"
+        Which receptive field (see :func:`receptive_fields`).
 
     Returns
     -------
@@ -522,8 +632,18 @@ def true_centers(
     --------
     >>> true_centers("keras-retinanet-vgg16", 7, 800, cells=(1, 2)).tolist()
     [[272.0, 144.0]]
+
+    Through the FPN, torchvision's P3 centres move in steps of 16 px, two cells at a time:
+
+    >>> cells = [(50, 50), (50, 51), (50, 52), (50, 53)]
+    >>> true_centers("torchvision-resnet50", 3, 800, cells)[:, 0].tolist()
+    [400.5, 408.5, 416.5, 424.5]
+    >>> true_centers("torchvision-resnet50", 3, 800, cells, path="fpn")[:, 0].tolist()
+    [384.5, 400.5, 400.5, 416.5]
     """
-    chain = _level(_backbone(backbone), level)
+    chains = _backbone(backbone)
+    chain = _level(chains, level)
+    path = _path(path)
     height, width = pair(image_shape, "image_shape", positive_int)
     gy, gx = trace(chain, height)[-1], trace(chain, width)[-1]
     if cells is None:
@@ -543,4 +663,156 @@ def true_centers(
                 f"cells[{bad}] = {array[bad].tolist()} is outside the {gy.size} x {gx.size} feature map "
                 f"of P{level} for image_shape {(height, width)}"
             )
-    return np.stack([gx.center0 + cols * gx.stride, gy.center0 + rows * gy.stride], axis=1).astype(np.float64)
+    if path == "lateral":
+        return np.stack([gx.center0 + cols * gx.stride, gy.center0 + rows * gy.stride], axis=1).astype(np.float64)
+    centres = []
+    for n, index in ((width, cols), (height, rows)):
+        start, end = _fpn_fields(chains, int(level), n)
+        centres.append((start[index] + end[index] + 1) / 2)
+    return np.stack(centres, axis=1).astype(np.float64)
+
+
+def _path(path: object) -> str:
+    if not isinstance(path, str):
+        raise TypeError(f"path must be 'lateral' or 'fpn', got {type(path).__name__} {path!r}")
+    if path not in ("lateral", "fpn"):
+        raise ValueError(f"path must be 'lateral' or 'fpn', got {path!r}")
+    return path
+
+
+def _nearest_source(rule: str, out: int, size_in: int, name: str, level: int, input_size: int) -> np.ndarray:
+    """Which cell of the coarser map nearest upsampling copies into each of ``out`` cells."""
+    j = np.arange(out)
+    if rule == "double":
+        if out != 2 * size_in:
+            raise ValueError(
+                f"{name} upsamples by scale_factor=2, so C{level} must have 2 x {size_in} cells, not {out}: "
+                f"input_size={input_size} is not accepted (pad it to a multiple of 32, as "
+                "ImageList.from_tensors does)"
+            )
+        return j // 2
+    # PyTorch nearest (size=...) and TensorFlow's legacy resize: float32 scale in / out, floorf
+    scale = np.float32(size_in) / np.float32(out)
+    return np.minimum(np.floor(j.astype(np.float32) * scale).astype(np.int64), size_in - 1)
+
+
+def _merged(chains: Backbone, level: int, n: int, lateral, combine) -> np.ndarray:
+    """Fold the top-down path from the coarsest merged level down to ``level``: ``lateral(l)`` gives
+    one row per cell of C_l, ``combine(a, b)`` the union of two such arrays, row by row."""
+    value = None
+    for merged in sorted((m for m in chains.fpn if m >= level), reverse=True):
+        mine = lateral(merged)
+        if value is not None:
+            source = _nearest_source(chains.upsample, len(mine), len(value), chains.name, merged, n)
+            mine = combine(mine, value[source])
+        value = mine
+    return value
+
+
+def _fpn_fields(chains: Backbone, level: int, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """First and last input pixel (padding counted) of every cell of P_level along the FPN path."""
+    chain = chains.levels[level]
+    g = trace(chain, n)[-1]
+    if level not in chains.fpn[:-1]:  # P5 (the top merged level) and the levels built from it or C5
+        start = g.start0 + g.stride * np.arange(g.size)
+        return start, start + g.rf - 1
+
+    def lateral(at, cells=None):
+        c = trace(chains.levels[at][:-1], n)[-1]
+        start = c.start0 + c.stride * (np.arange(c.size) if cells is None else cells)
+        return np.stack([start, start + c.rf - 1], axis=-1)
+
+    def union(a, b):
+        return np.stack([np.minimum(a[:, 0], b[:, 0]), np.maximum(a[:, 1], b[:, 1])], axis=1)
+
+    inner = _merged(chains, level, n, lateral, union)
+    # the output conv: union over its taps; a tap in the padding counts as the virtual C_l cell there
+    # (as the lateral closed form counts it), so the FPN field always contains the lateral one
+    output = chain[-1]
+    _, before, _ = _apply(output, len(inner))
+    taps = np.arange(g.size)[:, None] * output.stride - before + output.dilation * np.arange(output.kernel)[None, :]
+    inside = ((taps >= 0) & (taps < len(inner)))[..., None]
+    fields = np.where(inside, inner[np.clip(taps, 0, len(inner) - 1)], lateral(level, taps))
+    return fields[..., 0].min(axis=1), fields[..., 1].max(axis=1)
+
+
+def _simulate_level(chains: Backbone, level: int, n: int, path: str) -> np.ndarray:
+    chain = chains.levels[level]
+    if path == "lateral" or level not in chains.fpn[:-1]:
+        return simulate(chain, n)
+    inner = _merged(chains, level, n, lambda at: simulate(chains.levels[at][:-1], n), np.logical_or)
+    return _window(chain[-1], inner, len(chain) - 1, n)
+
+
+def receptive_fields(backbone: str, level: int, input_size: int, path: str, *, clip: bool = True) -> np.ndarray:
+    """First and last input pixel of every cell's receptive field of ``P_level``, along one axis.
+
+    ``path="lateral"`` follows the chain ``BACKBONES[backbone].levels[level]`` (``C_l`` and the
+    FPN's output conv; :func:`level_geometry`): cell ``j`` spans ``start0 + j * stride`` to
+    ``start0 + j * stride + rf - 1``. ``path="fpn"`` follows the whole feature pyramid network:
+    ``inner_l = lateral_1x1(C_l) + upsample_nearest(inner_{l+1})`` from the coarsest merged level
+    down, and ``P_l = output_conv(inner_l)``, so a P3 cell sees its C3 cell's field, the C4 cell and
+    the C5 cell nearest upsampling copies into it, and the output conv's neighbours of all of them.
+    The upsampling rule is the codebase's (:attr:`Backbone.upsample`), so the field depends on the
+    cell. Levels the top-down path does not reach (P5, and P6, P7 made from P5 or C5) are the same
+    on both paths.
+
+    Parameters
+    ----------
+    backbone : str
+        A key of :data:`BACKBONES`.
+    level : int
+        Pyramid level, a key of ``BACKBONES[backbone].levels``.
+    input_size : int
+        Input pixels along the axis. detectron2's backbones accept only sizes whose C2-C5 are
+        exactly twice each other (any multiple of 32, which its ``ImageList`` pads to).
+    path : {"lateral", "fpn"}
+    clip : bool, default True
+        Clip to the input, ``[0, input_size - 1]``: then ``[first, last]`` are exactly the pixels
+        that reach the cell (the brute force :func:`simulate` on the same graph agrees on every cell
+        of every backbone, tested). For ``"torchvision-resnet50"``, ``"torchvision-fasterrcnn-resnet50"``,
+        ``"detectron2-resnet50"``, ``"detectron2-fasterrcnn-resnet50"`` and
+        ``"keras-retinanet-1.0-resnet50"`` both paths equal the real networks' gradient supports on
+        every measured cell (``tests/conformance/receptive_torch`` and ``receptive_keras``: lateral
+        fields of ``C_l``, full fields of ``P_l``); the other Keras backbones are computed, not
+        measured. ``False`` counts the padding, as :attr:`AxisGeometry.rf` does.
+
+    Returns
+    -------
+    numpy.ndarray of int64, shape (cells, 2)
+        ``[first, last]`` per cell of ``P_level`` (inclusive).
+
+    Raises
+    ------
+    ValueError
+        For an unknown backbone, level or path, an input too small for the level, or a size
+        detectron2's FPN does not accept.
+
+    Examples
+    --------
+    On a 256-pixel input, torchvision's P3 cell 16 (the middle) sees 107 pixels laterally but 427
+    through the FPN, the C5 cell's field widened by the output conv:
+
+    >>> lateral = receptive_fields("torchvision-resnet50", 3, 256, "lateral")
+    >>> full = receptive_fields("torchvision-resnet50", 3, 256, "fpn")
+    >>> lateral[16].tolist(), full[16].tolist()
+    ([75, 181], [0, 255])
+    >>> receptive_fields("torchvision-resnet50", 3, 800, "fpn", clip=False)[50].tolist()
+    [171, 597]
+    """
+    chains = _backbone(backbone)
+    chain = _level(chains, level)
+    path = _path(path)
+    n = positive_int(input_size, "input_size")
+    if not isinstance(clip, (bool, np.bool_)):
+        raise TypeError(f"clip must be a bool, got {type(clip).__name__} {clip!r}")
+    if path == "lateral":
+        g = trace(chain, n)[-1]
+        start = g.start0 + g.stride * np.arange(g.size)
+        end = start + g.rf - 1
+    else:
+        trace(chain, n)  # too small an input fails here, with the layer named
+        start, end = _fpn_fields(chains, int(level), n)
+    fields = np.stack([start, end], axis=1).astype(np.int64)
+    return np.clip(fields, 0, n - 1) if clip else fields
+

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import anchorlib
-from anchorlib import Layer, level_geometry, simulate, trace, true_centers
+from anchorlib import Layer, level_geometry, receptive_fields, simulate, trace, true_centers
 
 from strategies import layer_chains
 
@@ -103,6 +103,100 @@ def test_receptive_field_sizes(backbone, fields):
     assert tuple(level_geometry(backbone, level, 800).stride for level in range(3, 8)) == (8, 16, 32, 64, 128)
 
 
+@pytest.mark.parametrize("backbone", ["torchvision-fasterrcnn-resnet50", "detectron2-fasterrcnn-resnet50"])
+def test_faster_rcnn_p2_to_p6(backbone):
+    # By hand: stem 7/2 -> 7, pool 3/2 -> 11, three 3x3 at S = 4 -> 35, FPN 3x3 output conv +8 -> 43.
+    # P3-P5 as the RetinaNet chains; P6 = max_pool2d(P5, 1, 2): a 1 x 1 window adds nothing, stride 64.
+    retinanet = backbone.replace("-fasterrcnn", "")
+    g = [level_geometry(backbone, level, 800) for level in range(2, 7)]
+    assert [x.rf for x in g[:4]] == [43] + [level_geometry(retinanet, level, 800).rf for level in (3, 4, 5)]
+    assert g[4].rf == g[3].rf
+    assert [x.stride for x in g] == [4, 8, 16, 32, 64]
+    assert [x.size for x in g] == [200, 100, 50, 25, 13]
+
+
+@pytest.mark.parametrize(
+    "backbone, c5",
+    [
+        # C5's field = P5's minus the output conv's (3 - 1) * 32 = 64 (P5 rf from the test above)
+        ("torchvision-resnet50", 491 - 64),
+        ("torchvision-fasterrcnn-resnet50", 491 - 64),
+        ("detectron2-resnet50", 547 - 64),
+        ("keras-retinanet-resnet50", 547 - 64),
+        ("keras-retinanet-1.0-resnet50", 547 - 64),
+        ("keras-retinanet-vgg16", 276 - 64),
+    ],
+)
+def test_fpn_field_sizes_by_hand(backbone, c5):
+    # By hand: a P3 or P4 cell j sees C3/C4/C5 cells whose fields all lie inside the C5 cell's
+    # (C5's field is the widest and nearest upsampling keeps the cells aligned), then the 3 x 3 output
+    # conv takes cells j - 1, j, j + 1. At P3 (C5 cell = j // 4) they map to one C5 cell or to two
+    # neighbouring ones (32 px apart): an interior cell sees c5 or c5 + 32 pixels, the issue's 427-459
+    # (torchvision), 483-515 (detectron2, Keras ResNets), 212-244 (VGG16). At P4 (j // 2) three
+    # neighbours always span two C5 cells: c5 + 32. P5 and above are unchanged.
+    for level, widths in ((3, {c5, c5 + 32}), (4, {c5 + 32})):
+        fields = receptive_fields(backbone, level, 1024, "fpn", clip=False)
+        assert set((fields[1:-1, 1] - fields[1:-1, 0] + 1).tolist()) == widths, level
+    for level in (5, 6):
+        lateral = receptive_fields(backbone, level, 1024, "lateral", clip=False)
+        np.testing.assert_array_equal(receptive_fields(backbone, level, 1024, "fpn", clip=False), lateral)
+
+
+FPN_SIZES = (1, 31, 64, 97, 100, 256, 257, 333, 640)
+DETECTRON2_SIZES = (32, 64, 96, 256, 320, 640)  # its FPN takes only sizes whose maps double exactly
+
+
+@pytest.mark.parametrize("backbone", sorted(anchorlib.BACKBONES))
+def test_fpn_fields_match_simulation_on_every_cell(backbone):
+    sizes = DETECTRON2_SIZES if backbone.startswith("detectron2") else FPN_SIZES
+    for n in sizes:
+        for level in anchorlib.BACKBONES[backbone].levels:
+            try:
+                trace(anchorlib.BACKBONES[backbone].levels[level], n)
+            except ValueError:
+                continue  # no cell at this level (n = 1, 31)
+            for path in ("lateral", "fpn"):
+                try:
+                    fields = receptive_fields(backbone, level, n, path)
+                except ValueError:  # a coarser level the top-down path needs has no cell
+                    with pytest.raises(ValueError, match="too small"):
+                        simulate(backbone, n, level=level, path=path)
+                    break
+                reach = simulate(backbone, n, level=level, path=path)
+                pixels = np.arange(n)[None, :]
+                mask = (pixels >= fields[:, :1]) & (pixels <= fields[:, 1:])
+                np.testing.assert_array_equal(reach, mask, err_msg=f"{backbone} P{level} n={n} {path}")
+            else:  # the full field contains the lateral one, padding counted
+                lateral = receptive_fields(backbone, level, n, "lateral", clip=False)
+                full = receptive_fields(backbone, level, n, "fpn", clip=False)
+                assert np.all(full[:, 0] <= lateral[:, 0]) and np.all(full[:, 1] >= lateral[:, 1])
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(1, 900))
+def test_torchvision_fpn_any_size(n):
+    for level in (2, 3, 4):
+        reach = simulate("torchvision-fasterrcnn-resnet50", n, level=level, path="fpn")
+        fields = receptive_fields("torchvision-fasterrcnn-resnet50", level, n, "fpn")
+        np.testing.assert_array_equal(np.flatnonzero(reach[-1])[[0, -1]], fields[-1])
+        np.testing.assert_array_equal(reach.argmax(axis=1), fields[:, 0])
+        np.testing.assert_array_equal(n - 1 - reach[:, ::-1].argmax(axis=1), fields[:, 1])
+
+
+def test_nearest_upsampling_rules():
+    # By hand. torchvision, P3 on 100 px: C3 13 cells, C4 7; F.interpolate(size=13) copies C4 cell
+    # floor(j * 7 / 13) into C3 cell j: 0 0 1 1 2 2 3 3 4 4 5 5 6 (float32 7/13 = 0.53846...).
+    # The C4 source of C3 cell 12 is C4 cell 6, whose field ends at the C4 field of the last cell.
+    from anchorlib.receptive import _nearest_source
+
+    assert _nearest_source("size", 13, 7, "t", 3, 100).tolist() == [0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6]
+    # 25 from 13: scale 0.52, cells 22, 23, 24 -> floor(11.44), floor(11.96), floor(12.48)
+    assert _nearest_source("size", 25, 13, "t", 3, 200).tolist()[-3:] == [11, 11, 12]
+    assert _nearest_source("double", 8, 4, "d", 3, 64).tolist() == [0, 0, 1, 1, 2, 2, 3, 3]
+    with pytest.raises(ValueError, match="input_size=100"):
+        receptive_fields("detectron2-resnet50", 3, 100, "fpn")
+
+
 @pytest.mark.parametrize("backbone", sorted(anchorlib.BACKBONES))
 @pytest.mark.parametrize("n", SIZES + (97, 640))
 def test_arithmetic_matches_simulation_on_every_cell(backbone, n):
@@ -170,6 +264,14 @@ def test_random_chains_match_simulation(chain, n):
         np.testing.assert_array_equal(reach, field)
 
 
+def test_true_centers_fpn():
+    # lateral path: the closed form's centre; fpn path: the midpoint of the unclipped FPN field
+    for path in ("lateral", "fpn"):
+        fields = receptive_fields("detectron2-resnet50", 3, 320, path, clip=False)
+        centres = true_centers("detectron2-resnet50", 3, (64, 320), path=path)
+        np.testing.assert_array_equal(centres[:40, 0], (fields[:, 0] + fields[:, 1] + 1) / 2)
+
+
 def test_true_centers_one_call():
     # 800 x 1333 on keras-retinanet: centre = center0 + i * 64 per axis. Height 800: 2.5 (above);
     # width 1333: conv1 gives 667 (odd) so pool1 pads (1, 1), centre 0.5, and C5 = 42 is even, so P6
@@ -234,6 +336,24 @@ def test_bad_chains_and_sizes():
         true_centers("torchvision-resnet50", 7, 800, cells=(0.5, 0))
     with pytest.raises(ValueError, match="image_shape"):
         true_centers("torchvision-resnet50", 7, (800, 1333, 3))
+    with pytest.raises(ValueError, match="path"):
+        receptive_fields("torchvision-resnet50", 3, 800, "top-down")
+    with pytest.raises(TypeError, match="path"):
+        receptive_fields("torchvision-resnet50", 3, 800, None)
+    with pytest.raises(TypeError, match="clip"):
+        receptive_fields("torchvision-resnet50", 3, 800, "fpn", clip=1)
+    with pytest.raises(ValueError, match="input_size"):
+        receptive_fields("torchvision-resnet50", 3, 0, "fpn")
+    with pytest.raises(ValueError, match="too small"):
+        receptive_fields("keras-retinanet-vgg16", 3, 31, "fpn")  # P3 has cells, C5 has none
+    with pytest.raises(ValueError, match="level"):
+        receptive_fields("torchvision-resnet50", 2, 800, "fpn")
+    with pytest.raises(ValueError, match="path"):
+        true_centers("torchvision-resnet50", 3, 800, path="FPN")
+    with pytest.raises(TypeError, match="level and path"):
+        simulate([Layer(3, 1, 1)], 10, path="fpn")
+    with pytest.raises(TypeError, match="level"):
+        simulate("torchvision-resnet50", 10, level=None, path="fpn")
 
 
 def test_backbones_are_read_only_and_cite_sources():
@@ -241,5 +361,6 @@ def test_backbones_are_read_only_and_cite_sources():
         anchorlib.BACKBONES["mine"] = None
     for name, backbone in anchorlib.BACKBONES.items():
         assert backbone.name == name
-        assert sorted(backbone.levels) == [3, 4, 5, 6, 7]
-        assert "@" in backbone.source or " v0.1.0 = " in backbone.source
+        expected = [2, 3, 4, 5, 6] if "fasterrcnn" in name else [3, 4, 5, 6, 7]
+        assert sorted(backbone.levels) == expected and backbone.fpn == tuple(range(expected[0], 6))
+        assert "@" in backbone.source or " v0.1.0 = " in backbone.source or "0.29.1 (PyPI)" in backbone.source

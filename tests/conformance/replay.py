@@ -21,9 +21,10 @@ import anchorlib
 from anchorlib import presets
 
 HERE = Path(__file__).resolve().parent
-LIBRARIES = ("torchvision", "mmdet", "detectron2", "keras_retinanet", "py_faster_rcnn")
+LIBRARIES = ("torchvision", "mmdet", "detectron2", "keras_retinanet", "py_faster_rcnn", "receptive_torch",
+             "receptive_keras")
 #: With YOLOv5, whose goldens are replayed by ``yolov5_replay`` (same handler signature) and tested
-#: by ``test_yolov5.py``; the appendix shows all six.
+#: by ``test_yolov5.py``; the appendix shows them all.
 ALL_LIBRARIES = LIBRARIES + ("yolov5",)
 
 #: (library, group prefix) -> (reason, largest fraction of cases allowed to differ, largest
@@ -227,16 +228,20 @@ def _atss(library, record, a):
 
 
 def _receptive(library, record, a):
-    """Measured receptive fields of C_l cells vs anchorlib's layer arithmetic (lateral chain, no
-    FPN output conv), both clipped to the image."""
-    backbone = anchorlib.BACKBONES[record["backbone"]]
+    """Measured receptive fields (gradient supports along x) vs anchorlib, both clipped to the image:
+    ``path`` "lateral" (the default, C_l maps) against the layer arithmetic of the chain without the
+    FPN output conv, "fpn" (P_l maps) against ``receptive_fields(..., "fpn")``."""
+    backbone = record["backbone"]
     same, gap = [], 0.0
     for n, level, cell, lo, hi, cells in a["rows"]:
-        g = anchorlib.trace(backbone.levels[int(level)][:-1], int(n))[-1]
-        start = g.start0 + int(cell) * g.stride
-        mine = (max(start, 0), min(start + g.rf - 1, int(n) - 1))
-        ok = g.size == cells and mine == (lo, hi)
-        same.append(ok)
+        if record.get("path", "lateral") == "fpn":
+            fields = anchorlib.receptive_fields(backbone, int(level), int(n), "fpn")
+            size, mine = len(fields), tuple(int(v) for v in fields[int(cell)])
+        else:
+            g = anchorlib.trace(anchorlib.BACKBONES[backbone].levels[int(level)][:-1], int(n))[-1]
+            start = g.start0 + int(cell) * g.stride
+            size, mine = g.size, (max(start, 0), min(start + g.rf - 1, int(n) - 1))
+        same.append(size == cells and mine == (lo, hi))
         gap = max(gap, abs(mine[0] - lo), abs(mine[1] - hi))
     return np.array(same), float(gap)
 

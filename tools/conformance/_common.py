@@ -123,6 +123,13 @@ def sample_rows(n: int, rng: np.random.Generator, count: int = 48) -> np.ndarray
     return np.unique(picks).astype(np.int64)
 
 
+def receptive_cells(size: int) -> list[int]:
+    """Cells whose receptive fields the generators measure on a map of ``size`` cells: the first
+    four, eight in the middle (every phase modulo 8 of the nearest upsampling) and the last four."""
+    middle = max(0, size // 2 - 4)
+    return sorted({*range(min(4, size)), *range(middle, min(middle + 8, size)), *range(max(0, size - 4), size)})
+
+
 class Goldens:
     """Collects arrays and case records, then writes ``goldens.npz`` and ``meta.json``."""
 
