@@ -371,7 +371,8 @@ def test_navigation_buttons_work(browser, site_url, viewport):
             _click_and_wait(page, ".primary-toggle", {"chapters": True, "contents": False})
             # The drawer slides in (a CSS transition): once it is in, every entry starts inside the
             # screen. A screenshot taken during the slide shows the first letters cut off.
-            page.wait_for_function("() => document.querySelector('.bd-sidebar-primary').getBoundingClientRect().left >= 0")
+            page.wait_for_function(
+                "() => document.querySelector('.bd-sidebar-primary').getBoundingClientRect().left >= 0")
             lefts = page.eval_on_selector_all(
                 ".bd-sidebar-primary p.caption, .bd-sidebar-primary a.reference",
                 "els => els.filter(e => e.offsetParent).map(e => e.getBoundingClientRect().left)")
