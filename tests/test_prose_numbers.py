@@ -73,6 +73,7 @@ ALLOWED_IN: dict[str, dict[str, str]] = {
     "teaching.md": {
         "101": "the argument of a call the class runs live",
         "145": "a time in minutes of the session plan (the plan's own choice)",
+        "165": "a time in minutes of the session plan (the plan's own choice)",
     },
     "primer.ipynb": {
         "232": "a corner of the annotated button box, an input printed by the cell above",
