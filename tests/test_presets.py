@@ -517,3 +517,41 @@ def test_each_preset_assigns_as_a_call_replayed_against_its_library(preset):
 def test_custom_configuration_has_no_assignment():
     with pytest.raises(ValueError, match="no library's assignment rule"):
         _ = AnchorConfig(sizes=[32], strides=[8]).assignment
+
+
+# Which real network each preset's feature-shape rule stands for, and the preset's name for its padding.
+_MEASURED_BACKBONES = {
+    "torchvision-resnet50": ("torchvision-retinanet", {"size_divisible": 1}),
+    "torchvision-fasterrcnn-resnet50": ("torchvision-fasterrcnn", {"size_divisible": 1}),
+    "detectron2-resnet50": ("detectron2-retinanet", {"size_divisibility": 1}),
+    "detectron2-fasterrcnn-resnet50": ("detectron2-rpn", {"size_divisibility": 1}),
+    "keras-retinanet-1.0-resnet50": ("keras-retinanet", {}),
+}
+
+
+@pytest.mark.parametrize("library", ["receptive_torch", "receptive_keras"])
+def test_feature_shapes_are_those_of_the_real_backbones(library):
+    # The goldens ran the real networks (torchvision 0.29.1, detectron2 @02b5c4e, keras-retinanet 1.0.0
+    # on keras-resnet 0.2.0) on inputs 32 x n and counted the cells of each P_l along x. The preset,
+    # with its padding switched off so that it sees the same n, must lay out as many columns.
+    import json
+    from pathlib import Path
+
+    folder = Path(__file__).parent / "conformance" / library
+    groups = json.loads((folder / "meta.json").read_text())["groups"]
+    checked = 0
+    with np.load(folder / "goldens.npz") as arrays:
+        for group in groups:
+            if group["path"] != "fpn":
+                continue
+            preset, no_padding = _MEASURED_BACKBONES[group["backbone"]]
+            config = AnchorConfig.from_preset(preset, **no_padding)
+            columns = group["columns"]
+            rows = arrays[group["group"] + "/rows"]
+            measured = {(int(r[columns.index("input size")]), int(r[columns.index("level")])):
+                        int(r[columns.index("cells")]) for r in rows}
+            for (n, level), cells in measured.items():
+                shapes = {lv.level: lv.feature_shape for lv in config.levels((32, n))}
+                assert shapes[level][1] == cells, (preset, n, level)
+                checked += 1
+    assert checked >= 50  # 10 widths x 5 levels per backbone
