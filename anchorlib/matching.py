@@ -54,7 +54,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ._checks import boxes_array, positive_int, positive_scalar, real_scalar
-from .boxes import box_area, box_iou
+from .boxes import box_iou
 
 __all__ = ["ASSIGNMENT_RULES", "assign", "atss_assign", "fpn_level"]
 
@@ -257,7 +257,7 @@ def assign(
 
 #: Where each library puts the small epsilon of the FPN level rule: inside the logarithm
 #: (detectron2 ``modeling/poolers.py`` ``assign_boxes_to_levels``, ``+ 1e-8``) or after it
-#: (torchvision ``ops/poolers.py`` ``LevelMapper``, ``eps=1e-6``). Read from code, not run.
+#: (torchvision ``ops/poolers.py`` ``LevelMapper``, ``eps=1e-6``).
 _FPN_EPSILON = MappingProxyType({"detectron2": ("inside", 1e-8), "torchvision": ("outside", 1e-6)})
 
 
@@ -274,16 +274,19 @@ def fpn_level(
 
     ``k = floor(canonical_level + log2(sqrt(w h) / canonical_size))``, clipped to
     ``[min_level, max_level]`` (Lin et al., *Feature Pyramid Networks for Object Detection*, 2017,
-    eq. 1: a 224-pixel box, ImageNet's size, goes to P4). The libraries add an epsilon so that a
-    box of exactly ``canonical_size / 2**m`` is not pushed down a level by rounding; where they add
-    it is the only difference (``_FPN_EPSILON``; read from their code, not run; computed here in
-    float64 where they compute in float32, so a box within a float32 ulp of a level boundary can
-    land on the other side).
+    eq. 1: a 224-pixel box, ImageNet's size, goes to P4). The libraries add an epsilon, in
+    different places (``_FPN_EPSILON``), and compute in float32, as here: the box area, its square
+    root and the division in float32, ``log2`` correctly rounded to float32. Run against
+    torchvision 0.29.1's ``LevelMapper`` and detectron2 @02b5c4e's ``assign_boxes_to_levels`` on
+    random boxes and on boxes within a few float32 ulps of every level boundary, the levels are
+    identical (``tests/conformance/fpn_level``). In float32, detectron2's ``+ 1e-8`` is below half
+    an ulp of any ratio above 1/6 and changes nothing; torchvision's ``+ 1e-6`` lifts a box whose
+    side is up to 7e-7 (relative) short of a boundary.
 
     Parameters
     ----------
     boxes : array_like, shape (N, 4)
-        ``xyxy`` boxes, in input pixels.
+        ``xyxy`` boxes, in input pixels (rounded to float32 first, as the libraries hold them).
     canonical_size, canonical_level : float, int
         The box side that maps to ``canonical_level`` (224 and 4 in both libraries).
     min_level, max_level : int
@@ -302,19 +305,23 @@ def fpn_level(
     """
     if library not in _FPN_EPSILON:
         raise ValueError(f"library must be one of {tuple(_FPN_EPSILON)}, got {library!r}")
-    size = positive_scalar(canonical_size, "canonical_size")
+    size = np.float32(positive_scalar(canonical_size, "canonical_size"))
     level = positive_int(canonical_level, "canonical_level")
     low, high = positive_int(min_level, "min_level"), positive_int(max_level, "max_level")
     if low > high:
         raise ValueError(f"min_level must be <= max_level, got {low} > {high}")
-    sides = np.sqrt(box_area(boxes))
+    corners = boxes_array(boxes, "boxes").astype(np.float32)
+    sides = np.sqrt((corners[:, 2] - corners[:, 0]) * (corners[:, 3] - corners[:, 1]))  # float32
     where, epsilon = _FPN_EPSILON[library]
+    ratio = sides / size
+    if where == "inside":
+        ratio = ratio + np.float32(epsilon)
     with np.errstate(divide="ignore"):  # an empty box has log2(0) = -inf: the lowest level
-        if where == "inside":
-            k = np.floor(level + np.log2(sides / size + epsilon))
-        else:
-            k = np.floor(level + np.log2(sides / size) + epsilon)
-    return np.clip(k, low, high).astype(np.int64)
+        log = np.log2(ratio.astype(np.float64)).astype(np.float32)  # correctly rounded float32 log2
+    k = np.float32(level) + log
+    if where == "outside":
+        k = k + np.float32(epsilon)
+    return np.clip(np.floor(k), low, high).astype(np.int64)
 
 
 # ---- torch.topk's choice among equal values (CPU) --------------------------------------------------

@@ -296,17 +296,22 @@ def test_fpn_level_by_hand(library):
 
 
 def test_fpn_level_epsilon_is_where_the_libraries_differ():
-    # side = 112 (1 - d): log2(side / 224) = -1 + log2(1 - d) ~ -1 - 1.4427 d.
-    # detectron2 adds 1e-8 to side / 224 = 0.5 - d / 2 (inside the log): level 3 iff d / 2 < 1e-8.
-    # torchvision adds 1e-6 after the log: level 3 iff 1.4427 d < 1e-6.
+    # Both libraries compute in float32 (worked by hand; the goldens tests/conformance/fpn_level run
+    # the libraries themselves). side = 112 (1 - d), so log2(side / 224) = -1 - 1.4427 d:
+    # * d = 1e-9: 112 (1 - 1e-9) rounds to 112 in float32 (an ulp of 112 is 7.6e-6): P3 for both.
+    # * d = 3e-7: the side rounds to 112 - 4 ulps, log2 to -1 - 4 ulps (-1 - 4.8e-7), 4 + log2 to 3 - 2 ulps
+    #   (an ulp of 3 is 2.4e-7): detectron2 floors to P2 (its + 1e-8 inside the log is below half
+    #   an ulp of 0.5 and is lost); torchvision adds 1e-6 after the log, 3 + 2 ulps: P3.
+    # * d = 1e-5: 1.4e-5 short of the boundary, more than torchvision's 1e-6: P2 for both.
     def box(d):
         side = 112 * (1 - d)
         return [[0, 0, side, side]]
 
-    assert anchorlib.fpn_level(box(1e-9), library="detectron2").tolist() == [3]   # 5e-10 < 1e-8
-    assert anchorlib.fpn_level(box(1e-7), library="detectron2").tolist() == [2]   # 5e-8 > 1e-8
-    assert anchorlib.fpn_level(box(1e-7), library="torchvision").tolist() == [3]  # 1.4e-7 < 1e-6
-    assert anchorlib.fpn_level(box(1e-5), library="torchvision").tolist() == [2]  # 1.4e-5 > 1e-6
+    for library in ("detectron2", "torchvision"):
+        assert anchorlib.fpn_level(box(1e-9), library=library).tolist() == [3]
+        assert anchorlib.fpn_level(box(1e-5), library=library).tolist() == [2]
+    assert anchorlib.fpn_level(box(3e-7), library="detectron2").tolist() == [2]
+    assert anchorlib.fpn_level(box(3e-7), library="torchvision").tolist() == [3]
 
 
 def test_fpn_level_options():
@@ -325,3 +330,23 @@ def test_fpn_level_options():
 def test_fpn_level_bad_input(kwargs, error, words):
     with pytest.raises(error, match=words):
         anchorlib.fpn_level([[0, 0, 10, 10]], **kwargs)
+
+
+@pytest.mark.parametrize("library", ["torchvision", "detectron2"])
+def test_fpn_level_equals_the_libraries_run(library):
+    # Goldens made by running torchvision 0.29.1's LevelMapper and detectron2 @02b5c4e's
+    # assign_boxes_to_levels (tools/conformance/fpn_level.py): random boxes and boxes within 8
+    # float32 ulps of every level boundary.
+    import json
+    from pathlib import Path
+
+    folder = Path(__file__).parent / "conformance" / "fpn_level"
+    groups = [g for g in json.loads((folder / "meta.json").read_text())["groups"] if g["library"] == library]
+    assert {g["group"].rsplit("/", 1)[1] for g in groups} == {"random", "boundary"}
+    with np.load(folder / "goldens.npz") as arrays:
+        for group in groups:
+            boxes, expected = arrays[group["group"] + "/boxes"], arrays[group["group"] + "/levels"]
+            assert len(boxes) == group["cases"] == 4000
+            np.testing.assert_array_equal(anchorlib.fpn_level(boxes, library=library), expected)
+            if group["group"].endswith("boundary"):  # the cases are near boundaries on both sides
+                assert len(np.unique(expected)) >= 3
