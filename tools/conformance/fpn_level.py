@@ -50,24 +50,20 @@ def main() -> None:
     goldens = c.Goldens("fpn_level", {
         "version": f"torchvision {c.version('torchvision')}; detectron2 @{c.PINNED_SOURCES['detectron2'][1]}",
         "torch": torch.__version__})
+    runs = {  # library: (call recorded, the function run on a float32 tensor of boxes)
+        "torchvision": ("LevelMapper(k_min=2, k_max=5)([boxes]) + 2 (canonical_scale=224, canonical_level=4, eps=1e-6)",
+                        lambda t: LevelMapper(k_min=2, k_max=5)([t])),
+        "detectron2": ("assign_boxes_to_levels([Boxes(boxes)], 2, 5, 224, 4) + 2",
+                       lambda t: assign_boxes_to_levels([Boxes(t)], 2, 5, 224, 4)),
+    }
     for name, array in boxes(np.random.default_rng(41)).items():
-        tensor = torch.from_numpy(array)
-        torchvision_levels = LevelMapper(k_min=2, k_max=5)([tensor]).numpy() + 2
-        goldens.add(
-            f"fpn_level/torchvision/{name}", kind="fpn_level",
-            call="LevelMapper(k_min=2, k_max=5)([boxes]) + 2 (canonical_scale=224, canonical_level=4, eps=1e-6)",
-            anchorlib="fpn_level(boxes, library='torchvision')",
-            arrays={"boxes": array, "levels": torchvision_levels.astype(np.int64)},
-            library="torchvision", cases=len(array),
-        )
-        detectron2_levels = assign_boxes_to_levels([Boxes(tensor)], 2, 5, 224, 4).numpy() + 2
-        goldens.add(
-            f"fpn_level/detectron2/{name}", kind="fpn_level",
-            call="assign_boxes_to_levels([Boxes(boxes)], 2, 5, 224, 4) + 2",
-            anchorlib="fpn_level(boxes, library='detectron2')",
-            arrays={"boxes": array, "levels": detectron2_levels.astype(np.int64)},
-            library="detectron2", cases=len(array),
-        )
+        for library, (call, run) in runs.items():
+            levels = run(torch.from_numpy(array)).numpy().astype(np.int64) + 2
+            goldens.add(
+                f"fpn_level/{library}/{name}", kind="fpn_level", call=call,
+                anchorlib=f"fpn_level(boxes, library={library!r})",
+                arrays={"boxes": array, "levels": levels}, library=library, cases=len(array),
+            )
     goldens.write()
 
 
