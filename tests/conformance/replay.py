@@ -167,6 +167,16 @@ def _encode_corners(library, record, a):
     return _difference(anchorlib.encode_corners(a["anchors"], a["boxes"]), a["out"])
 
 
+def _decode_corners(library, record, a):
+    """keras-retinanet's model-side decode (float32 TensorFlow), bit for bit: anchorlib's float64
+    result (float32 values widened exactly) against the library's float32 output widened to float64,
+    compared as bit patterns (so -0.0 differs from 0.0)."""
+    mine = np.ascontiguousarray(anchorlib.decode_corners(a["anchors"], a["deltas"], inference=True), np.float64)
+    theirs = np.ascontiguousarray(a["out"], np.float64)
+    _, gap = _difference(mine, theirs)
+    return (mine.view(np.int64) == theirs.view(np.int64)).all(axis=1), gap
+
+
 def _iou(library, record, a):
     if library in _FLOAT32:
         mine = anchorlib.box_iou(a["boxes1"], a["boxes2"], dtype="float32")
@@ -248,7 +258,8 @@ def _receptive(library, record, a):
 
 _HANDLERS = {
     "anchors": _anchors, "cell_anchors": _cell_anchors, "encode": _encode, "decode": _decode,
-    "encode_corners": _encode_corners, "iou": _iou, "assign": _assign, "assign_grid": _assign_grid,
+    "encode_corners": _encode_corners, "decode_corners": _decode_corners,
+    "iou": _iou, "assign": _assign, "assign_grid": _assign_grid,
     "atss": _atss, "receptive": _receptive,
 }
 

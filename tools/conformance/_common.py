@@ -24,6 +24,18 @@ from pathlib import Path
 
 import numpy as np
 
+#: torch's float32 ``exp``, ``log`` and ``sqrt`` on CPU call Intel MKL's vector math, which picks its
+#: code path by CPU. On an AVX-512 Xeon (2026-12-02) its default path changed the last bits (1 to 512
+#: float32 ulps) of 1 to 4 % of the coordinates of torchvision's, detectron2's and mmdet's encoded
+#: deltas and decoded boxes from the goldens first made on another machine; MKL's conditional
+#: numerical reproducibility mode ``COMPATIBLE`` (one code path on every x86 CPU) reproduced all of
+#: them bit for bit. So every generator sets it, before torch's first MKL call (MKL reads it then),
+#: unless the environment already sets ``MKL_CBWR``; ``meta.json`` records the value when torch was
+#: used. One array still depends on the machine: mmdet's ``cell_anchors/v2`` (float32 ``sqrt`` of
+#: random ratios) differed in 32 of 200 rows (at most 128 ulps) from the first run under every MKL and
+#: ATen setting tried; its replay is a known difference with a bound (``tests/conformance/replay.py``).
+os.environ.setdefault("MKL_CBWR", "COMPATIBLE")
+
 REPO = Path(__file__).resolve().parents[2]
 GOLDENS = REPO / "tests" / "conformance"
 
@@ -152,7 +164,10 @@ class Goldens:
         folder = GOLDENS / self.library
         folder.mkdir(parents=True, exist_ok=True)
         np.savez_compressed(folder / "goldens.npz", **self.arrays)
-        meta = {"library": self.library, **self.about,
+        about = dict(self.about)
+        if "torch" in sys.modules:
+            about["MKL_CBWR"] = os.environ.get("MKL_CBWR", "")
+        meta = {"library": self.library, **about,
                 "generator": f"tools/conformance/{Path(sys.argv[0]).name}",
                 "numpy": np.__version__, "python": sys.version.split()[0], "groups": self.groups}
         (folder / "meta.json").write_text(json.dumps(meta, indent=1, sort_keys=False) + "\n")

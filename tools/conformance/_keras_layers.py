@@ -5,6 +5,15 @@ Usage: ``python tools/conformance/_keras_layers.py OUT.npz``; writes one array p
 of ``_common.IMAGE_SIZES`` (all levels concatenated, as ``models/retinanet.py``
 ``__build_anchors`` does), and the measured receptive fields of keras-retinanet 1.0.0's backbone.
 
+``python tools/conformance/_keras_layers.py --decode IN.npz OUT.npz``: for every ``<name>/anchors``
+and ``<name>/deltas`` of ``IN.npz`` (float32-representable, shape (N, 4)), writes ``<name>/out``:
+``keras_retinanet.backend.bbox_transform_inv`` on float32 tensors of shape (1, N, 4), called
+eagerly with the arguments the ``RegressBoxes`` layer passes by default (``mean=np.array([0, 0, 0,
+0])``, ``std=np.array([0.2, 0.2, 0.2, 0.2])``), as float32; and ``<name>/layer_same``: whether the
+``RegressBoxes`` layer itself, inside a ``tf_keras.Model`` run by ``predict`` (graph mode, as a
+trained model decodes), gives the same bits. No shim: ``keras_retinanet.backend`` and ``layers``
+import as they are.
+
 Receptive fields: keras-resnet 0.2.0's ``ResNet50`` (the version keras-retinanet 1.0.0 pins;
 installed from PyPI with ``--no-deps``) on a one-channel ``n x n`` input, outputs C3-C5
 (``resnet.outputs[1:]``, as ``keras_retinanet/models/resnet.py`` takes them). For the first and the
@@ -98,5 +107,38 @@ def receptive_fields() -> dict:
     return {"rf": np.array(rows, dtype=np.int64), "keras_resnet": np.array(version("keras-resnet"))}
 
 
+def decode(source: str, out: str) -> None:
+    import tensorflow as tf
+    import tf_keras
+    from keras_retinanet import backend, layers
+
+    with np.load(source) as data:
+        inputs = {k: data[k] for k in data.files}
+    result = {"tensorflow": np.array(tf.__version__)}
+    for key in sorted(inputs):
+        if not key.endswith("/anchors"):
+            continue
+        name = key[: -len("/anchors")]
+        anchors = inputs[key].astype(np.float32)
+        deltas = inputs[f"{name}/deltas"].astype(np.float32)
+        assert np.array_equal(anchors, inputs[key]) and np.array_equal(deltas, inputs[f"{name}/deltas"])
+        boxes = backend.bbox_transform_inv(
+            tf.constant(anchors[None]), tf.constant(deltas[None]),
+            mean=np.array([0, 0, 0, 0]), std=np.array([0.2, 0.2, 0.2, 0.2]))
+        boxes = boxes.numpy()[0]
+        assert boxes.dtype == np.float32
+        a_in = tf_keras.layers.Input((None, 4))
+        d_in = tf_keras.layers.Input((None, 4))
+        model = tf_keras.Model([a_in, d_in], layers.RegressBoxes()([a_in, d_in]))
+        layer = model.predict([anchors[None], deltas[None]], verbose=0)[0]
+        result[f"{name}/out"] = boxes
+        result[f"{name}/layer_same"] = np.array(layer.dtype == np.float32 and np.array_equal(
+            layer.view(np.int32), boxes.view(np.int32)))
+    np.savez_compressed(out, **result)
+
+
 if __name__ == "__main__":
-    main(sys.argv[1])
+    if sys.argv[1] == "--decode":
+        decode(sys.argv[2], sys.argv[3])
+    else:
+        main(sys.argv[1])

@@ -67,7 +67,7 @@ def preset_anchors(goldens: c.Goldens, rng) -> None:
             goldens.add(
                 f"anchors/{preset}/{h}x{w}", kind="anchors",
                 call=f"build_anchor_generator({CONFIGS[preset]})(feature maps of build_backbone(cfg) on ImageList.from_tensors([zeros(3, {h}, {w})], 32))",
-                anchorlib=f"anchors_for_image(({h}, {w}), {preset!r}, feature_shapes=feature_shapes)",
+                anchorlib=f"AnchorConfig.from_preset({preset!r}).anchors(({h}, {w}), feature_shapes=feature_shapes)",
                 arrays={"rows": rows, "sample": anchors[rows]},
                 preset=preset, image_shape=[h, w], feature_shapes=[list(map(int, s)) for s in shapes],
                 counts=[int(len(b)) for b in levels], dtype=str(anchors.dtype), sha256=c.digest(anchors),

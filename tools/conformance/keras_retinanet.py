@@ -1,6 +1,7 @@
 """Goldens of keras-retinanet 1.0.0: anchors of the keras-retinanet preset, cell anchors,
 ``bbox_transform``, ``compute_overlap`` and ``compute_gt_annotations``, computed by keras-retinanet's
-own numpy/Cython code (float64, as its training generator computes).
+own numpy/Cython code (float64, as its training generator computes); and, in TensorFlow, the Keras
+``Anchors`` layer and ``backend.bbox_transform_inv`` (the model's ``RegressBoxes`` decode, float32).
 
 Run as ``python -m tools.conformance.keras_retinanet`` from the repository root in the conformance
 environment (``make conformance``). Writes ``tests/conformance/keras_retinanet/``. keras-retinanet is
@@ -14,9 +15,13 @@ Shims (imports only): ``tensorflow``, a stand-in module whose ``keras.backend.fl
 
 The Keras ``Anchors`` layer (the float32 anchors of a model at inference) runs in a second
 environment with TensorFlow (``CONFORMANCE_TF_PYTHON``, default ``.venv-conformance-tf/bin/python``,
-from ``tools/conformance/requirements-tf.txt``) through ``_keras_layers.py``, without any shim; the
-layer groups are skipped, with a message, when that interpreter is absent.
-``backend.bbox_transform_inv`` (decoding) is not run.
+from ``tools/conformance/requirements-tf.txt``) through ``_keras_layers.py``, without any shim; so
+does ``backend.bbox_transform_inv`` (groups ``decode/<name>``, the anchors and deltas of
+``_common.coding_inputs``, seeded 37; anchors without positive width and height would be left out
+and counted in the record, and none is), called on float32 tensors with the ``mean``/``std`` arrays the
+``RegressBoxes`` layer passes by default; the generator checks that the layer itself, inside a
+``tf_keras.Model`` run by ``predict``, gives the same bits. The TensorFlow groups are skipped, with a
+message, when that interpreter is absent.
 
 Feature-map sizes are keras-retinanet's own ``guess_shapes`` (the default ``shapes_callback`` of
 ``anchors_for_shape``), not a run of the Keras backbone.
@@ -52,7 +57,7 @@ def preset_anchors(goldens: c.Goldens, rng) -> None:
         goldens.add(
             f"anchors/keras-retinanet/{h}x{w}", kind="anchors",
             call=f"anchors_for_shape(({h}, {w}, 3))",
-            anchorlib=f"anchors_for_image(({h}, {w}), 'keras-retinanet')",
+            anchorlib=f"AnchorConfig.from_preset('keras-retinanet').anchors(({h}, {w}))",
             arrays={"rows": rows, "sample": anchors[rows]},
             preset="keras-retinanet", image_shape=[h, w], feature_shapes=None,
             counts=None, total=int(len(anchors)), dtype=str(anchors.dtype), sha256=c.digest(anchors), cases=1,
@@ -113,21 +118,38 @@ def matching(goldens: c.Goldens, rng) -> None:
     )
 
 
-def inference_anchors(goldens: c.Goldens, rng) -> None:
+def _tf_python():
+    import os
+
+    python = os.environ.get("CONFORMANCE_TF_PYTHON", str(c.REPO / ".venv-conformance-tf" / "bin" / "python"))
+    return python if os.path.exists(python) else None
+
+
+def _run_keras_layers(*args, inputs: dict | None = None) -> dict:
+    """Runs ``_keras_layers.py`` in the TensorFlow environment (with ``inputs`` written to an npz
+    passed before the output path) and returns the arrays it wrote."""
     import os
     import subprocess
     import tempfile
 
-    python = os.environ.get("CONFORMANCE_TF_PYTHON", str(c.REPO / ".venv-conformance-tf" / "bin" / "python"))
-    if not os.path.exists(python):
-        print(f"keras_retinanet: {python} not found: the Anchors layer goldens are not regenerated")
-        return
     with tempfile.TemporaryDirectory() as tmp:
-        out = os.path.join(tmp, "layers.npz")
-        subprocess.run([python, str(c.REPO / "tools" / "conformance" / "_keras_layers.py"), out],
+        paths = []
+        if inputs is not None:
+            paths.append(os.path.join(tmp, "inputs.npz"))
+            np.savez_compressed(paths[0], **inputs)
+        out = os.path.join(tmp, "out.npz")
+        subprocess.run([_tf_python(), str(c.REPO / "tools" / "conformance" / "_keras_layers.py"), *args, *paths, out],
                        check=True, env={**os.environ, "TF_USE_LEGACY_KERAS": "1", "TF_CPP_MIN_LOG_LEVEL": "3"})
         with np.load(out) as data:
-            arrays = {k: data[k] for k in data.files}
+            return {k: data[k] for k in data.files}
+
+
+def inference_anchors(goldens: c.Goldens, rng) -> None:
+    if _tf_python() is None:
+        print("keras_retinanet: the TensorFlow interpreter (CONFORMANCE_TF_PYTHON) is not found: "
+              "the Anchors layer goldens are not regenerated")
+        return
+    arrays = _run_keras_layers()
     goldens.about["tensorflow"] = str(arrays.pop("tensorflow"))
     goldens.about["keras-retinanet in the TensorFlow environment"] = str(arrays.pop("keras_retinanet"))
     goldens.about["keras-resnet"] = str(arrays.pop("keras_resnet"))
@@ -147,10 +169,41 @@ def inference_anchors(goldens: c.Goldens, rng) -> None:
         goldens.add(
             f"anchors/keras-retinanet-inference/{h}x{w}", kind="anchors",
             call=f"layers.Anchors(size, stride, ratios, scales)(zeros of each guess_shapes(({h}, {w})) level), levels concatenated (TensorFlow, tf-keras)",
-            anchorlib=f"anchors_for_image(({h}, {w}), 'keras-retinanet', inference=True)",
+            anchorlib=f"AnchorConfig.from_preset('keras-retinanet', inference=True).anchors(({h}, {w}))",
             arrays={"rows": rows, "sample": anchors[rows]},
             preset="keras-retinanet", overrides={"inference": True}, image_shape=[h, w], feature_shapes=None,
             counts=None, total=int(len(anchors)), dtype=str(anchors.dtype), sha256=c.digest(anchors), cases=1,
+        )
+
+
+def decoders(goldens: c.Goldens, rng) -> None:
+    """``backend.bbox_transform_inv`` (the model's ``RegressBoxes`` decode), run in TensorFlow on
+    ``_common.coding_inputs``' anchors and deltas. Anchors without positive width and height
+    (``x2 <= x1`` or ``y2 <= y1`` once rounded to float32: a box is no reference for decoding, and
+    anchorlib refuses it) are left out; the record says how many."""
+    if _tf_python() is None:
+        print("keras_retinanet: the TensorFlow interpreter (CONFORMANCE_TF_PYTHON) is not found: "
+              "the decode goldens are not regenerated")
+        return
+    inputs, dropped = {}, {}
+    for name, (a, _, d) in c.coding_inputs(rng).items():
+        valid = (a[:, 2] > a[:, 0]) & (a[:, 3] > a[:, 1])
+        inputs[f"{name}/anchors"], inputs[f"{name}/deltas"] = a[valid], d[valid]
+        dropped[name] = int(np.sum(~valid))
+    arrays = _run_keras_layers("--decode", inputs=inputs)
+    goldens.about["tensorflow"] = str(arrays.pop("tensorflow"))
+    for name, count in dropped.items():
+        out = arrays[f"{name}/out"]
+        if not bool(arrays[f"{name}/layer_same"]):
+            c.fail(f"decode/{name}: the RegressBoxes layer in a model differs from bbox_transform_inv called eagerly")
+        goldens.add(
+            f"decode/{name}", kind="decode_corners",
+            call="backend.bbox_transform_inv(anchors[None], deltas[None], mean=np.array([0, 0, 0, 0]), "
+                 "std=np.array([0.2, 0.2, 0.2, 0.2])) on float32 tensors, eager (TensorFlow, tf-keras); the "
+                 "RegressBoxes layer in a tf_keras.Model run by predict gives the same bits",
+            anchorlib="decode_corners(anchors, deltas, inference=True)",
+            arrays={"anchors": inputs[f"{name}/anchors"], "deltas": inputs[f"{name}/deltas"], "out": out},
+            dtype=str(out.dtype), degenerate_anchors_left_out=count, cases=len(out),
         )
 
 
@@ -163,6 +216,7 @@ def main() -> None:
     ious(goldens, np.random.default_rng(34))
     matching(goldens, np.random.default_rng(35))
     inference_anchors(goldens, np.random.default_rng(36))
+    decoders(goldens, np.random.default_rng(37))
     goldens.write()
 
 

@@ -72,7 +72,7 @@ def preset_anchors(goldens: c.Goldens, rng) -> None:
             goldens.add(
                 f"anchors/{preset}/{h}x{w}", kind="anchors",
                 call=f"{type(generator).__name__} of {CONFIGS[preset]}: grid_priors(feature shapes of extract_feat(stack_batch([zeros(3, {h}, {w})], pad_size_divisor=32)), dtype=float32)",
-                anchorlib=f"anchors_for_image(({h}, {w}), {preset!r}, feature_shapes=feature_shapes)",
+                anchorlib=f"AnchorConfig.from_preset({preset!r}).anchors(({h}, {w}), feature_shapes=feature_shapes)",
                 arrays={"rows": rows, "sample": anchors[rows]},
                 preset=preset, image_shape=[h, w], feature_shapes=[list(map(int, s)) for s in shapes],
                 counts=[int(len(x)) for x in levels], dtype=str(anchors.dtype), sha256=c.digest(anchors),

@@ -132,7 +132,7 @@ def preset_anchors(goldens: c.Goldens, rng) -> None:
         goldens.add(
             f"anchors/py-faster-rcnn/{h}x{w}", kind="anchors",
             call=f"AnchorTargetLayer (feat_stride 16, scales 8/16/32).forward on a {feature} map: its all_anchors",
-            anchorlib=f"anchors_for_image(({h}, {w}), 'py-faster-rcnn', feature_shapes=[{feature}])",
+            anchorlib=f"AnchorConfig.from_preset('py-faster-rcnn').anchors(({h}, {w}), feature_shapes=[{feature}])",
             arrays={"rows": rows, "sample": anchors[rows]},
             preset="py-faster-rcnn", image_shape=[h, w], feature_shapes=[list(feature)],
             counts=[int(len(anchors))], dtype=str(anchors.dtype), sha256=c.digest(anchors), cases=1,
@@ -192,7 +192,7 @@ def matching(goldens: c.Goldens, rng) -> None:
     goldens.add(
         "assign/rpn", kind="assign_grid",
         call=f"AnchorTargetLayer (feat_stride 16, scales 8/16/32).forward: labels of the {feature} map of a {image} image (RPN_BATCHSIZE=10**9: no subsampling)",
-        anchorlib="anchors_for_image(image, 'py-faster-rcnn', feature_shapes=[feature]); inside the image: assign(anchors, gts, rule='py-faster-rcnn'); outside: -1",
+        anchorlib="AnchorConfig.from_preset('py-faster-rcnn').anchors(image, feature_shapes=[feature]); inside the image: assign(anchors, gts, rule='py-faster-rcnn'); outside: -1",
         arrays={"gts": gts, "gt_offsets": offsets, "labels": np.concatenate(labels)},
         image_shape=list(image), feature_shape=list(feature), rule="py-faster-rcnn",
         positive_iou=0.7, negative_iou=0.3, cases=len(images),

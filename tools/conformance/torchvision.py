@@ -48,7 +48,7 @@ def preset_anchors(goldens: c.Goldens, rng) -> None:
             goldens.add(
                 f"anchors/{preset}/{h}x{w}", kind="anchors",
                 call=f"{type(model).__name__}(weights=None) anchor generator(ImageList(transform.batch_images([zeros(3, {h}, {w})]), [({h}, {w})]), backbone feature maps)",
-                anchorlib=f"anchors_for_image(({h}, {w}), {preset!r}, feature_shapes=feature_shapes)",
+                anchorlib=f"AnchorConfig.from_preset({preset!r}).anchors(({h}, {w}), feature_shapes=feature_shapes)",
                 arrays={"rows": rows, "sample": anchors[rows]},
                 preset=preset, image_shape=[h, w], feature_shapes=[list(map(int, s)) for s in shapes],
                 counts=[int(n) for n in counts], dtype=str(anchors.dtype), sha256=c.digest(anchors),
