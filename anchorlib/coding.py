@@ -420,8 +420,8 @@ def decode_corners(
         ``True`` computes as the trained model does, in its ``RegressBoxes`` layer: in float32
         (TensorFlow), in ``bbox_transform_inv``'s order, from the float32 anchors and deltas. Run in
         keras-retinanet 1.0.0 on TensorFlow 2.21, it is bit-exact on every case of the goldens
-        ``tests/conformance/keras_retinanet`` (group ``decode/*``); the float64 default differs
-        from it in the last float32 bits of about 6 % of the coordinates.
+        ``tests/conformance/keras_retinanet`` (groups ``decode/*``, 1,600 anchors); the float64
+        default, rounded to float32, differs from it in 348 of their 6,400 coordinates (5.4 %).
 
     Returns
     -------
