@@ -22,7 +22,7 @@ from anchorlib import presets
 
 HERE = Path(__file__).resolve().parent
 LIBRARIES = ("torchvision", "mmdet", "detectron2", "keras_retinanet", "py_faster_rcnn", "receptive_torch",
-             "receptive_keras")
+             "receptive_keras", "fpn_level")
 #: With YOLOv5, whose goldens are replayed by ``yolov5_replay`` (same handler signature) and tested
 #: by ``test_yolov5.py``; the appendix shows them all.
 ALL_LIBRARIES = LIBRARIES + ("yolov5",)
@@ -257,11 +257,18 @@ def _receptive(library, record, a):
     return np.array(same), float(gap)
 
 
+def _fpn_level(library, record, a):
+    """The FPN level of each RoI (torchvision's LevelMapper, detectron2's assign_boxes_to_levels),
+    both in float32; ``record["library"]`` says which rule produced the group."""
+    mine = anchorlib.fpn_level(a["boxes"], library=record["library"])
+    return np.asarray(mine) == np.asarray(a["levels"]).reshape(-1), 0.0
+
+
 _HANDLERS = {
     "anchors": _anchors, "cell_anchors": _cell_anchors, "encode": _encode, "decode": _decode,
     "encode_corners": _encode_corners, "decode_corners": _decode_corners,
     "iou": _iou, "assign": _assign, "assign_grid": _assign_grid,
-    "atss": _atss, "receptive": _receptive,
+    "atss": _atss, "receptive": _receptive, "fpn_level": _fpn_level,
 }
 
 

@@ -142,6 +142,32 @@ def receptive_cells(size: int) -> list[int]:
     return sorted({*range(min(4, size)), *range(middle, min(middle + 8, size)), *range(max(0, size - 4), size)})
 
 
+RECEPTIVE_COLUMNS = ["input size", "level", "cell", "first column", "last column", "cells"]
+
+
+def add_receptive_groups(goldens: "Goldens", name: str, rows: np.ndarray, maps: tuple[str, str], call: str,
+                         inputs: str, script: str, refused=()) -> list[tuple[str, np.ndarray]]:
+    """The two receptive-field groups of one backbone: ``rows`` are ``(input size, path, level, cell,
+    first column, last column, cells)`` with path 0 for the lateral ``C_l`` maps and 1 for the FPN's
+    ``P_l`` maps (named ``maps``); ``inputs`` says how the gradient supports were sampled."""
+    added = []
+    for kind, path, anchorlib in (
+        (0, "lateral", f"trace(BACKBONES[{name!r}].levels[l][:-1], n)[-1]: "
+                       "[start0 + j * stride, start0 + j * stride + rf - 1] clipped"),
+        (1, "fpn", f"receptive_fields({name!r}, l, n, 'fpn')[j]"),
+    ):
+        mine = rows[rows[:, 1] == kind][:, [0, 2, 3, 4, 5, 6]]
+        goldens.add(
+            f"receptive/{name}/{path}", kind="receptive",
+            call=(f"gradient support along x of cell (middle row, j) of {maps[kind]} of {call} (random weights "
+                  f"made positive, frozen BN, {inputs}); see {script}"),
+            anchorlib=anchorlib, arrays={"rows": mine}, backbone=name, path=path, columns=RECEPTIVE_COLUMNS,
+            sizes=sorted({int(n) for n in mine[:, 0]}), refused_sizes=list(refused), cases=len(mine),
+        )
+        added.append((path, mine))
+    return added
+
+
 class Goldens:
     """Collects arrays and case records, then writes ``goldens.npz`` and ``meta.json``."""
 

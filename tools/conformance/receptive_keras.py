@@ -112,24 +112,8 @@ def main() -> None:
                    f"those of fizyr/keras-retinanet@7ac91df), keras-resnet {arrays['keras_resnet']}",
         "tensorflow": str(arrays["tensorflow"]), "keras-resnet": str(arrays["keras_resnet"]),
     })
-    rows = arrays["rows"]
-    name = "keras-retinanet-1.0-resnet50"
-    for kind, path, maps, anchorlib in (
-        (0, "lateral", "C_l", f"trace(BACKBONES[{name!r}].levels[l][:-1], n)[-1]: "
-                               "[start0 + j * stride, start0 + j * stride + rf - 1] clipped"),
-        (1, "fpn", "P_l", f"receptive_fields({name!r}, l, n, 'fpn')[j]"),
-    ):
-        mine = rows[rows[:, 1] == kind][:, [0, 2, 3, 4, 5, 6]]
-        goldens.add(
-            f"receptive/{name}/{path}", kind="receptive",
-            call=(f"gradient support along x of cell (middle row, j) of {maps} of {CALL} (random weights "
-                  f"made positive, frozen BN, union over {SAMPLES} positive random inputs); see "
-                  "tools/conformance/receptive_keras.py"),
-            anchorlib=anchorlib,
-            arrays={"rows": mine}, backbone=name, path=path,
-            columns=["input size", "level", "cell", "first column", "last column", "cells"],
-            sizes=sorted({int(n) for n in mine[:, 0]}), refused_sizes=[], cases=len(mine),
-        )
+    c.add_receptive_groups(goldens, "keras-retinanet-1.0-resnet50", arrays["rows"], ("C_l", "P_l"), CALL,
+                           f"union over {SAMPLES} positive random inputs", "tools/conformance/receptive_keras.py")
     goldens.write()
 
 

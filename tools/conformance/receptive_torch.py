@@ -149,22 +149,10 @@ def record(goldens: c.Goldens, name: str, call: str, model, body, sizes, rng) ->
         except RuntimeError as error:  # detectron2's top-down add on a width it does not accept
             refused.append([n, str(error).splitlines()[0][:120]])
     rows = np.array(rows, dtype=np.int64)
-    columns = ["input size", "level", "cell", "first column", "last column", "cells"]
-    for kind, path, maps, anchorlib in (
-        (0, "lateral", "C_l (body outputs)",
-         f"trace(BACKBONES[{name!r}].levels[l][:-1], n)[-1]: [start0 + j * stride, start0 + j * stride + rf - 1] clipped"),
-        (1, "fpn", "P_l (backbone outputs)", f"receptive_fields({name!r}, l, n, 'fpn')[j]"),
-    ):
-        mine = rows[rows[:, 1] == kind][:, [0, 2, 3, 4, 5, 6]]
-        goldens.add(
-            f"receptive/{name}/{path}", kind="receptive",
-            call=(f"gradient support along x of cell (middle row, j) of {maps} of {call} (random weights made "
-                  f"positive, frozen BN, float64, union over {SAMPLES} log-normal random inputs of "
-                  f"{HEIGHT} x n); see tools/conformance/receptive_torch.py"),
-            anchorlib=anchorlib,
-            arrays={"rows": mine}, backbone=name, path=path, columns=columns,
-            sizes=sorted({int(n) for n in mine[:, 0]}), refused_sizes=refused, cases=len(mine),
-        )
+    for path, mine in c.add_receptive_groups(
+            goldens, name, rows, ("C_l (body outputs)", "P_l (backbone outputs)"), call,
+            f"float64, union over {SAMPLES} log-normal random inputs of {HEIGHT} x n",
+            "tools/conformance/receptive_torch.py", refused):
         print(f"{name} {path}: {len(mine)} cells at {len(set(mine[:, 0]))} sizes; refused {[r[0] for r in refused]}")
 
 
