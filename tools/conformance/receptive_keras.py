@@ -14,9 +14,10 @@ The network: ``keras_resnet.models.ResNet50(inputs, include_top=False, freeze_bn
 [3, 4, 5, 6, 7])`` (1x1 lateral convs, ``UpsampleLike`` + ``Add`` top-down path, 3x3 output convs,
 P6 on C5, P7 on ``ReLU(P6)``), random weights. As in ``_keras_layers.py`` and ``receptive_torch.py``:
 every kernel is made positive (``|w| + 0.001``, divided by its sum over each output channel), biases
-``|b|``, batch norm frozen at its identity, inputs positive and the field of a cell is the union of
-the non-zero gradient columns over two random inputs (max pooling passes gradient to one element per
-window). Inputs are ``32 x n x 1``; batch element ``b`` carries one cell's target.
+``|b|``, batch norm frozen at its identity, float64 throughout with seeded weights (so that a re-run
+measures the same fields), inputs positive and the field of a cell is the union of the non-zero
+gradient columns over four random inputs (max pooling passes gradient to one element per window, so
+one input can miss an edge column: with two inputs, a re-run missed column 0 of 2 of the 649 cells). Inputs are ``32 x n x 1``; batch element ``b`` carries one cell's target.
 
 Shim (import only): ``keras`` is ``tf_keras`` (keras-resnet 0.2.0 imports standalone Keras 2); run
 with ``TF_USE_LEGACY_KERAS=1`` so that keras-retinanet's ``from tensorflow import keras`` is tf_keras too.
@@ -34,7 +35,7 @@ import numpy as np
 from tools.conformance import _common as c
 
 HEIGHT = 32
-SAMPLES = 2
+SAMPLES = 4
 SIZES = (33, 64, 65, 100, 127, 199, 256, 257, 333, 400)
 CALL = ("keras_retinanet.models.retinanet.__create_pyramid_features({'C3', 'C4', 'C5' of "
         "keras_resnet.models.ResNet50(Input((32, n, 1)), include_top=False, freeze_bn=True).outputs[1:]}, "
@@ -53,6 +54,9 @@ def measure(out: str) -> None:
     import keras_resnet.models
 
     create_pyramid = getattr(import_module("keras_retinanet.models.retinanet"), "__create_pyramid_features")
+    # float64 (as receptive_torch.py) and seeded weights: a re-run measures the same fields.
+    tf_keras.backend.set_floatx("float64")
+    tf_keras.utils.set_random_seed(51)
     rng = np.random.default_rng(51)
     rows = []
     for n in SIZES:
@@ -68,7 +72,7 @@ def measure(out: str) -> None:
                 weight.assign(w / tf.reduce_sum(w, axis=(0, 1, 2), keepdims=True))
             elif "bias" in weight.name:
                 weight.assign(tf.abs(weight))
-        shapes = [int(m.shape[2]) for m in model(tf.ones((1, HEIGHT, n, 1)))]
+        shapes = [int(m.shape[2]) for m in model(tf.ones((1, HEIGHT, n, 1), tf.float64))]
         # shapes: widths of C3, C4, C5, P3, ..., P7; maps[level - 3] is C_level, maps[level] is P_level
         targets = [(kind, 3 + i, j, shapes[offset + i])
                    for kind, offset, count in ((0, 0, 3), (1, 3, 5)) for i in range(count)
@@ -77,7 +81,7 @@ def measure(out: str) -> None:
         for _ in range(SAMPLES):
             for begin in range(0, len(targets), 16):
                 chunk = targets[begin:begin + 16]
-                x = tf.constant(rng.uniform(0.1, 1, (len(chunk), HEIGHT, n, 1)).astype(np.float32))
+                x = tf.constant(rng.uniform(0.1, 1, (len(chunk), HEIGHT, n, 1)))  # float64
                 with tf.GradientTape() as tape:
                     tape.watch(x)
                     maps = model(x)
@@ -113,7 +117,8 @@ def main() -> None:
         "tensorflow": str(arrays["tensorflow"]), "keras-resnet": str(arrays["keras_resnet"]),
     })
     c.add_receptive_groups(goldens, "keras-retinanet-1.0-resnet50", arrays["rows"], ("C_l", "P_l"), CALL,
-                           f"union over {SAMPLES} positive random inputs", "tools/conformance/receptive_keras.py")
+                           f"float64, union over {SAMPLES} positive random inputs",
+                           "tools/conformance/receptive_keras.py")
     goldens.write()
 
 
