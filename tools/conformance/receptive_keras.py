@@ -17,7 +17,8 @@ every kernel is made positive (``|w| + 0.001``, divided by its sum over each out
 ``|b|``, batch norm frozen at its identity, float64 throughout with seeded weights (so that a re-run
 measures the same fields), inputs positive and the field of a cell is the union of the non-zero
 gradient columns over four random inputs (max pooling passes gradient to one element per window, so
-one input can miss an edge column: with two inputs, a re-run missed column 0 of 2 of the 649 cells). Inputs are ``32 x n x 1``; batch element ``b`` carries one cell's target.
+one input can miss an edge column: with two inputs, a re-run missed column 0 of 2 of the 649 cells).
+Inputs are ``32 x n x 1``; batch element ``b`` carries one cell's target.
 
 Shim (import only): ``keras`` is ``tf_keras`` (keras-resnet 0.2.0 imports standalone Keras 2); run
 with ``TF_USE_LEGACY_KERAS=1`` so that keras-retinanet's ``from tensorflow import keras`` is tf_keras too.
